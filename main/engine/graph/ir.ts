@@ -1,0 +1,155 @@
+// The tensor IR: a graph of ONNX-shaped nodes over statically shaped, typed tensors.
+// Building a node checks its inputs at once, so a bad model fails while it is being written,
+// with a message naming the op, the layer (scope) and the inputs.
+
+import { type DType, type HostArray, hostMatches, isFloat } from './dtype.ts';
+
+export type Shape = readonly number[];
+export type AttrType = 'int' | 'ints' | 'float' | 'floats' | 'string';
+/** Node attributes: the ONNX ones (typed by the op's attrTypes) plus build-time facts for rules. */
+export type Attrs = Record<string, unknown>;
+
+export interface TensorType { dtype: DType; shape: Shape }
+
+/** An op: its ONNX identity, attribute types, shape/type inference and gradient rule. */
+export interface OpDef {
+  readonly type: string;
+  readonly domain?: string;
+  readonly attrTypes?: Record<string, AttrType>;
+  /** Output types from input types; throws a plain reason string (wrapped with context). */
+  infer(inputs: readonly Tensor[], attrs: Attrs): TensorType[];
+  /**
+   * Gradient rule: one gradient per input (null where none flows or none is needed), built
+   * from other ops. `dOut[i]` is null when output i receives no gradient.
+   */
+  grad?(node: Node, dOut: readonly (Tensor | null)[], need: readonly boolean[]): (Tensor | null)[];
+}
+
+export type TensorKind = 'input' | 'param' | 'constant' | 'value';
+
+export class Tensor {
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+    readonly dtype: DType,
+    readonly shape: Shape,
+    readonly kind: TensorKind,
+    /** Feed name for inputs/params; debug name otherwise. */
+    readonly name: string,
+    readonly producer: Node | null = null,
+    readonly trainable = false,
+    readonly data: HostArray | null = null,
+  ) {}
+  get rank(): number { return this.shape.length; }
+  get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
+  toString(): string { return `${this.name}:[${this.shape.join(',')}] ${this.dtype}`; }
+}
+
+export interface Node {
+  readonly id: number;
+  readonly op: OpDef;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attrs: Attrs;
+  /** Scope path + op type, e.g. `vision.layers.3.attn/MatMul`. */
+  readonly name: string;
+}
+
+export class GraphBuildError extends Error {
+  override name = 'GraphBuildError';
+}
+
+const feedName = /^[A-Za-z_][\w.\-/:]*$/;
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  /** Fed tensors (inputs and params) by name, in creation order. */
+  readonly feeds = new Map<string, Tensor>();
+  private nextId = 0;
+  private scopes: string[] = [];
+
+  /** Runs `build` with `name` pushed on the scope path used in node names and errors. */
+  scope<T>(name: string, build: () => T): T {
+    this.scopes.push(name);
+    try { return build(); } finally { this.scopes.pop(); }
+  }
+
+  get scopePath(): string { return this.scopes.join('.'); }
+
+  /** Data fed at run time (images, tokens, targets, hyper-parameters). */
+  input(name: string, dtype: DType, shape: Shape): Tensor {
+    return this.addFeed(name, dtype, shape, 'input', false);
+  }
+
+  /** A weight fed at run time; only trainable params may receive gradients. */
+  param(name: string, shape: Shape, opts: { trainable?: boolean; dtype?: DType } = {}): Tensor {
+    const dtype = opts.dtype ?? 'float32';
+    if (opts.trainable && !isFloat(dtype)) throw new GraphBuildError(`param '${name}': a trainable param must be a float type, got ${dtype}`);
+    return this.addFeed(name, dtype, shape, 'param', opts.trainable ?? false);
+  }
+
+  /** A value embedded in the graph (ONNX initializer). */
+  constant(data: HostArray, shape: Shape, dtype: DType, name = 'const'): Tensor {
+    checkShape(shape, `constant '${name}'`);
+    if (!hostMatches(dtype === 'float16' ? 'float32' : dtype, data)) {
+      throw new GraphBuildError(`constant '${name}': ${data.constructor.name} cannot hold ${dtype}`);
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new GraphBuildError(`constant '${name}': ${data.length} values for shape [${shape.join(',')}]`);
+    return new Tensor(this, this.nextId++, dtype, [...shape], 'constant', name, null, false, data);
+  }
+
+  /** A scalar (or broadcastable [1..]) float constant of `like`'s dtype. */
+  scalar(value: number, dtype: DType = 'float32'): Tensor {
+    const data = dtype === 'float64' ? new Float64Array([value]) : dtype === 'int64' ? new BigInt64Array([BigInt(value)])
+      : dtype === 'bool' ? new Uint8Array([value ? 1 : 0]) : new Float32Array([value]);
+    return this.constant(data, [], dtype, `scalar(${value})`);
+  }
+
+  ints(values: readonly number[], name = 'ints'): Tensor {
+    return this.constant(BigInt64Array.from(values, BigInt), [values.length], 'int64', name);
+  }
+
+  /** Adds a node for `op`; validates inputs and infers outputs. */
+  apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor[] {
+    const where = this.scopePath ? `${this.scopePath}/${op.type}` : op.type;
+    for (const t of inputs) {
+      if (t.graph !== this) throw new GraphBuildError(`${where}: input ${t} belongs to another graph`);
+    }
+    let types: TensorType[];
+    try {
+      types = op.infer(inputs, attrs);
+      for (const t of types) checkShape(t.shape, 'output');
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new GraphBuildError(`${where} with inputs (${inputs.map(String).join(', ')}): ${reason}`);
+    }
+    const node: Node = { id: this.nodes.length, op, inputs: [...inputs], outputs: [], attrs: { ...attrs }, name: where };
+    const outputs = types.map((t, i) => new Tensor(this, this.nextId++, t.dtype, [...t.shape], 'value', `${where}:${i}`, node));
+    (node.outputs as Tensor[]).push(...outputs);
+    this.nodes.push(node);
+    return outputs;
+  }
+
+  private addFeed(name: string, dtype: DType, shape: Shape, kind: TensorKind, trainable: boolean): Tensor {
+    if (!feedName.test(name)) throw new GraphBuildError(`${kind} '${name}': names must match ${feedName}`);
+    if (this.feeds.has(name)) throw new GraphBuildError(`${kind} '${name}' is already defined`);
+    checkShape(shape, `${kind} '${name}'`);
+    const t = new Tensor(this, this.nextId++, dtype, [...shape], kind, name, null, trainable);
+    this.feeds.set(name, t);
+    return t;
+  }
+}
+
+function checkShape(shape: Shape, what: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new GraphBuildError(`${what}: bad dimension ${d} in [${shape.join(',')}]`);
+  }
+}
+
+/** Throws the reason for an op's inference failure (caught and wrapped by Graph.apply). */
+export function fail(reason: string): never {
+  throw new Error(reason);
+}
+
+export const fmt = (s: Shape): string => `[${s.join(',')}]`;

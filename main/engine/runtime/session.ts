@@ -1,0 +1,86 @@
+// One ONNX Runtime session over a compiled graph. Params not in the feeds come from a shared
+// weight store, so one copy of each frozen weight serves every session.
+
+import os from 'node:os';
+import type { CompiledGraph } from '../graph/onnx.ts';
+import { checkFeed, FeedError, type HostTensor } from './host-tensor.ts';
+import { candidates, cudaUnavailableReason, ort, type Provider, type ProviderChoice, type ProviderPreference, sessionProviders } from './providers.ts';
+
+export interface SessionOptions {
+  provider?: ProviderPreference;
+  threads?: number;
+  name?: string;
+}
+
+export type WeightStore = Map<string, ort.Tensor>;
+
+export const toOrt = (t: HostTensor): ort.Tensor => new ort.Tensor(t.dtype, t.data as never, t.dims);
+
+export function fromOrt(t: ort.Tensor): HostTensor {
+  return { dtype: t.type as HostTensor['dtype'], dims: [...t.dims], data: t.data as HostTensor['data'] };
+}
+
+export class GraphSession {
+  private constructor(
+    readonly name: string,
+    readonly graph: CompiledGraph,
+    readonly provider: ProviderChoice,
+    private readonly session: ort.InferenceSession,
+    private readonly weights: WeightStore,
+  ) {}
+
+  static async create(graph: CompiledGraph, weights: WeightStore, opts: SessionOptions = {}): Promise<GraphSession> {
+    const name = opts.name ?? 'graph';
+    const skipped: ProviderChoice['skipped'] = [];
+    for (const p of candidates(opts.provider ?? 'auto')) {
+      const blocked = p === 'cuda' ? cudaUnavailableReason() : null;
+      if (blocked) { skipped.push({ provider: p, reason: blocked }); continue; }
+      try {
+        const session = await ort.InferenceSession.create(graph.bytes, {
+          executionProviders: sessionProviders(p) as never,
+          intraOpNumThreads: opts.threads ?? os.availableParallelism(),
+          interOpNumThreads: 1,
+          graphOptimizationLevel: 'all',
+          logSeverityLevel: 3,
+        });
+        return new GraphSession(name, graph, { provider: p, skipped }, session, weights);
+      } catch (e) {
+        if (p === 'cpu') throw new Error(`graph '${name}': ONNX Runtime rejected the model: ${(e as Error).message}`);
+        skipped.push({ provider: p, reason: firstLine((e as Error).message) });
+      }
+    }
+    throw new Error('unreachable: cpu is always a candidate');
+  }
+
+  get providerName(): Provider { return this.provider.provider; }
+
+  async run(feeds: Record<string, HostTensor>, fetch?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const known = new Set(this.graph.inputs.map((s) => s.name));
+    for (const k of Object.keys(feeds)) if (!known.has(k)) throw new FeedError(`graph '${this.name}': unknown feed '${k}' (inputs: ${[...known].join(', ')})`);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const sig of this.graph.inputs) {
+      const stored = sig.kind === 'param' && !feeds[sig.name] ? this.weights.get(sig.name) : undefined;
+      if (stored) {
+        if (stored.type !== sig.dtype || stored.dims.some((d, i) => d !== sig.shape[i]) || stored.dims.length !== sig.shape.length) {
+          throw new FeedError(`graph '${this.name}': stored weight '${sig.name}' is ${stored.type} [${stored.dims.join(',')}], expected ${sig.dtype} [${sig.shape.join(',')}]`);
+        }
+        ortFeeds[sig.name] = stored;
+        continue;
+      }
+      checkFeed(sig, feeds[sig.name], this.name);
+      ortFeeds[sig.name] = toOrt(feeds[sig.name]);
+    }
+    const names = fetch ? [...fetch] : this.graph.outputs.map((o) => o.name);
+    for (const n of names) if (!this.graph.outputs.some((o) => o.name === n)) throw new FeedError(`graph '${this.name}': unknown output '${n}'`);
+    const out = await this.session.run(ortFeeds, names);
+    const result: Record<string, HostTensor> = {};
+    for (const n of names) result[n] = fromOrt(out[n]);
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const firstLine = (s: string): string => s.split('\n')[0].slice(0, 300);
