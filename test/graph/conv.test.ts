@@ -8,44 +8,8 @@ import { describe, test } from 'node:test';
 import * as G from '../../main/engine/graph/index.ts';
 import { gradcheck } from '../helpers/gradcheck.ts';
 import { rng, uniform } from '../helpers/random.ts';
+import { convRef, convTRef, type Opts } from '../helpers/reference.ts';
 import { runGraph } from '../helpers/run.ts';
-
-type Opts = { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
-
-/** Direct 2-D convolution, NCHW, weight [Cout, Cin, kh, kw]. */
-function convRef(x: number[], xs: number[], w: number[], ws: number[], o: Opts): { y: number[]; shape: number[] } {
-  const [n, c, h, wd] = xs;
-  const [m, , kh, kw] = ws;
-  const oh = Math.floor((h + o.pads[0] + o.pads[2] - o.dilations[0] * (kh - 1) - 1) / o.strides[0]) + 1;
-  const ow = Math.floor((wd + o.pads[1] + o.pads[3] - o.dilations[1] * (kw - 1) - 1) / o.strides[1]) + 1;
-  const y = new Array(n * m * oh * ow).fill(0);
-  for (let b = 0; b < n; b++) for (let co = 0; co < m; co++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
-    let s = 0;
-    for (let ci = 0; ci < c; ci++) for (let a = 0; a < kh; a++) for (let q = 0; q < kw; q++) {
-      const r = i * o.strides[0] + a * o.dilations[0] - o.pads[0];
-      const t = j * o.strides[1] + q * o.dilations[1] - o.pads[1];
-      if (r >= 0 && r < h && t >= 0 && t < wd) s += x[((b * c + ci) * h + r) * wd + t] * w[((co * c + ci) * kh + a) * kw + q];
-    }
-    y[((b * m + co) * oh + i) * ow + j] = s;
-  }
-  return { y, shape: [n, m, oh, ow] };
-}
-
-/** Direct transposed convolution, weight [Cin, Cout, kh, kw]: scatter each input pixel. */
-function convTRef(x: number[], xs: number[], w: number[], ws: number[], o: Opts, op: number[]): { y: number[]; shape: number[] } {
-  const [n, c, h, wd] = xs;
-  const [, m, kh, kw] = ws;
-  const oh = o.strides[0] * (h - 1) + op[0] + o.dilations[0] * (kh - 1) + 1 - o.pads[0] - o.pads[2];
-  const ow = o.strides[1] * (wd - 1) + op[1] + o.dilations[1] * (kw - 1) + 1 - o.pads[1] - o.pads[3];
-  const y = new Array(n * m * oh * ow).fill(0);
-  for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let i = 0; i < h; i++) for (let j = 0; j < wd; j++)
-    for (let co = 0; co < m; co++) for (let a = 0; a < kh; a++) for (let q = 0; q < kw; q++) {
-      const r = i * o.strides[0] + a * o.dilations[0] - o.pads[0];
-      const t = j * o.strides[1] + q * o.dilations[1] - o.pads[1];
-      if (r >= 0 && r < oh && t >= 0 && t < ow) y[((b * m + co) * oh + r) * ow + t] += x[((b * c + ci) * h + i) * wd + j] * w[((ci * m + co) * kh + a) * kw + q];
-    }
-  return { y, shape: [n, m, oh, ow] };
-}
 
 const convCases: [string, number[], number[], Opts][] = [
   ['3×3, stride 1, pad 1', [2, 3, 5, 5], [4, 3, 3, 3], { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] }],
