@@ -1,0 +1,25 @@
+// Messages between the engine client (any thread) and the engine worker that owns ORT sessions.
+
+import type { CompiledGraph } from '../graph/onnx.ts';
+import type { HostTensor } from './host-tensor.ts';
+import type { ProviderChoice, ProviderPreference } from './providers.ts';
+
+export interface EngineSettings {
+  provider: ProviderPreference;
+  threads: number;
+}
+
+export type Request =
+  | { op: 'setWeights'; weights: Record<string, HostTensor> }
+  | { op: 'dropWeights'; names: string[] }
+  | { op: 'load'; key: string; graph: CompiledGraph }
+  | { op: 'run'; key: string; feeds: Record<string, HostTensor>; fetch?: string[] }
+  | { op: 'release'; key: string };
+
+export interface LoadResult { provider: ProviderChoice }
+
+export type Response =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };
+
+export type Envelope = Request & { id: number };

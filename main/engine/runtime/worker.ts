@@ -1,0 +1,57 @@
+// The engine worker: owns ONNX Runtime sessions and the shared weight store, so session.run
+// never blocks the caller's event loop. Every failure is answered with a named error.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkHostTensor, transferList, type HostTensor } from './host-tensor.ts';
+import type { Envelope, EngineSettings, Response } from './protocol.ts';
+import { formatChoice, type Provider } from './providers.ts';
+import { GraphSession, toOrt, type WeightStore } from './session.ts';
+
+const settings = workerData as EngineSettings;
+const weights: WeightStore = new Map();
+const sessions = new Map<string, GraphSession>();
+let provider: Provider | null = null;
+
+async function handle(req: Envelope): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
+  switch (req.op) {
+    case 'setWeights':
+      for (const [name, t] of Object.entries(req.weights)) {
+        checkHostTensor(name, t);
+        weights.set(name, toOrt(t));
+      }
+      return { result: weights.size };
+    case 'dropWeights':
+      for (const n of req.names) weights.delete(n);
+      return { result: weights.size };
+    case 'load': {
+      if (sessions.has(req.key)) throw new Error(`graph '${req.key}' is already loaded`);
+      // The first session decides the provider; later ones reuse it without probing again.
+      const session = await GraphSession.create(req.graph, weights, { provider: provider ?? settings.provider, threads: settings.threads, name: req.key });
+      const first = provider === null;
+      provider = session.providerName;
+      sessions.set(req.key, session);
+      return { result: { provider: session.provider, log: first ? formatChoice(session.provider) : null } };
+    }
+    case 'run': {
+      const session = sessions.get(req.key);
+      if (!session) throw new Error(`graph '${req.key}' is not loaded`);
+      const out = await session.run(req.feeds, req.fetch);
+      return { result: out, transfer: transferList(Object.values(out) as HostTensor[]) };
+    }
+    case 'release': {
+      await sessions.get(req.key)?.release();
+      sessions.delete(req.key);
+      return { result: null };
+    }
+  }
+}
+
+parentPort!.on('message', (req: Envelope) => {
+  handle(req).then(
+    ({ result, transfer }) => parentPort!.postMessage({ id: req.id, ok: true, result } satisfies Response, transfer ?? []),
+    (e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      parentPort!.postMessage({ id: req.id, ok: false, error: { name: err.name, message: err.message } } satisfies Response);
+    },
+  );
+});
