@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { cast, compile, type DType, Graph, gradients, mul, reduceSum, type Tensor } from '../../main/engine/graph/index.ts';
 import type { HostTensor } from '../../main/engine/runtime/host-tensor.ts';
-import { GraphSession } from '../../main/engine/runtime/session.ts';
+import { GraphSession, toOrt } from '../../main/engine/runtime/session.ts';
 import { rng, uniform } from './random.ts';
 
 export interface CheckSpec {
@@ -22,18 +22,19 @@ export interface CheckSpec {
   atol?: number;
   /** Elements checked per input (all when the input is smaller). */
   maxElements?: number;
+  /** Values of frozen params the built graph reads from the weight store. */
+  weights?: Record<string, HostTensor>;
 }
 
-const noWeights = new Map();
 
-function hostOf(dtype: DType, shape: number[], values: number[]): HostTensor {
+export function hostOf(dtype: DType, shape: number[], values: number[]): HostTensor {
   return { dtype, dims: shape, data: dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values) };
 }
 
 export async function gradcheck(spec: CheckSpec): Promise<void> {
   const dtype = spec.dtype ?? 'float64';
   const rand = rng(spec.seed ?? 1);
-  const g = new Graph();
+  const g = new Graph(dtype);
   const xs = spec.shapes.map((s, i) => g.input(String.fromCharCode(97 + i), dtype, s));
   // The loss is summed in float64 even for float32 ops, so its own rounding stays out of the check.
   const y = dtype === 'float64' ? spec.build(g, xs) : cast(spec.build(g, xs), 'float64');
@@ -43,8 +44,9 @@ export async function gradcheck(spec: CheckSpec): Promise<void> {
   const grads = gradients(loss, wrt);
   const outputs: Record<string, Tensor> = { loss };
   wrt.forEach((t, i) => { outputs[`grad_${t.name}`] = grads[i]; });
-  const withGrads = await GraphSession.create(compile(outputs), noWeights, { provider: 'cpu', threads: 1 });
-  const lossOnly = await GraphSession.create(compile({ loss }), noWeights, { provider: 'cpu', threads: 1 });
+  const store = new Map(Object.entries(spec.weights ?? {}).map(([k, v]) => [k, toOrt(v)]));
+  const withGrads = await GraphSession.create(compile(outputs), store, { provider: 'cpu', threads: 1 });
+  const lossOnly = await GraphSession.create(compile({ loss }), store, { provider: 'cpu', threads: 1 });
 
   const values = spec.shapes.map((s, i) => spec.values?.[i] ?? uniform(rand, s.reduce((a, b) => a * b, 1)));
   const feeds = (vals: number[][]): Record<string, HostTensor> =>

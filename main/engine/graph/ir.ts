@@ -68,6 +68,9 @@ export class Graph {
   private nextId = 0;
   private scopes: string[] = [];
 
+  /** `floatType` is the default dtype of params (float64 lets model-level gradient checks run exactly). */
+  constructor(readonly floatType: DType = 'float32') {}
+
   /** Runs `build` with `name` pushed on the scope path used in node names and errors. */
   scope<T>(name: string, build: () => T): T {
     this.scopes.push(name);
@@ -83,7 +86,7 @@ export class Graph {
 
   /** A weight fed at run time; only trainable params may receive gradients. */
   param(name: string, shape: Shape, opts: { trainable?: boolean; dtype?: DType } = {}): Tensor {
-    const dtype = opts.dtype ?? 'float32';
+    const dtype = opts.dtype ?? this.floatType;
     if (opts.trainable && !isFloat(dtype)) throw new GraphBuildError(`param '${name}': a trainable param must be a float type, got ${dtype}`);
     return this.addFeed(name, dtype, shape, 'param', opts.trainable ?? false);
   }

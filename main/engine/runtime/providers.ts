@@ -25,6 +25,27 @@ export function cudaUnavailableReason(): string | null {
   return null;
 }
 
+const vulkanPaths = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+
+/** WebGPU on Linux runs on Vulkan; without its loader Dawn only prints warnings and fails. */
+export function webgpuUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return null;
+  return vulkanPaths.some((d) => existsSync(join(d, 'libvulkan.so.1'))) ? null : 'no Vulkan loader (libvulkan.so.1), which WebGPU needs on Linux';
+}
+
+/** The useful part of an ORT error: drop source paths and lambda signatures. */
+export function ortReason(message: string): string {
+  const line = message.split('\n')[0];
+  const failed = line.match(/(Failed to .*)$/);
+  return (failed ? failed[1] : line.replace(/^\/\S+:\d+ /, '')).slice(0, 200);
+}
+
+export function unavailableReason(p: Provider): string | null {
+  if (p === 'cuda') return cudaUnavailableReason();
+  if (p === 'webgpu') return webgpuUnavailableReason();
+  return null;
+}
+
 export function candidates(pref: ProviderPreference): Provider[] {
   if (pref === 'auto') return [...providerOrder];
   return pref === 'cpu' ? ['cpu'] : [pref, 'cpu'];

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import type { CompiledGraph } from '../graph/onnx.ts';
 import { checkFeed, FeedError, type HostTensor } from './host-tensor.ts';
-import { candidates, cudaUnavailableReason, ort, type Provider, type ProviderChoice, type ProviderPreference, sessionProviders } from './providers.ts';
+import { candidates, ort, ortReason, type Provider, type ProviderChoice, type ProviderPreference, sessionProviders, unavailableReason } from './providers.ts';
 
 export interface SessionOptions {
   provider?: ProviderPreference;
@@ -33,20 +33,22 @@ export class GraphSession {
     const name = opts.name ?? 'graph';
     const skipped: ProviderChoice['skipped'] = [];
     for (const p of candidates(opts.provider ?? 'auto')) {
-      const blocked = p === 'cuda' ? cudaUnavailableReason() : null;
+      const blocked = unavailableReason(p);
       if (blocked) { skipped.push({ provider: p, reason: blocked }); continue; }
       try {
         const session = await ort.InferenceSession.create(graph.bytes, {
           executionProviders: sessionProviders(p) as never,
           intraOpNumThreads: opts.threads ?? os.availableParallelism(),
           interOpNumThreads: 1,
-          graphOptimizationLevel: 'all',
+          // ORT's extended fusions (QuickGelu, …) have float32 kernels only and would break the
+          // float64 graphs used for exact checks, so those run with the basic rewrites.
+          graphOptimizationLevel: graph.inputs.some((i) => i.dtype === 'float64') ? 'basic' : 'all',
           logSeverityLevel: 3,
         });
         return new GraphSession(name, graph, { provider: p, skipped }, session, weights);
       } catch (e) {
         if (p === 'cpu') throw new Error(`graph '${name}': ONNX Runtime rejected the model: ${(e as Error).message}`);
-        skipped.push({ provider: p, reason: firstLine((e as Error).message) });
+        skipped.push({ provider: p, reason: ortReason((e as Error).message) });
       }
     }
     throw new Error('unreachable: cpu is always a candidate');
@@ -82,5 +84,3 @@ export class GraphSession {
     await this.session.release();
   }
 }
-
-const firstLine = (s: string): string => s.split('\n')[0].slice(0, 300);

@@ -1,0 +1,46 @@
+// Headless entry point: `delineate <command> [options]`. Each command lives in main/cli/.
+
+import { readFileSync } from 'node:fs';
+import { benchCommand } from './cli/bench.ts';
+import { demoCommand } from './cli/demo.ts';
+import { providersCommand } from './cli/providers.ts';
+import { UsageError } from './cli/args.ts';
+
+const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
+  demo: { summary: 'train a small segmentation net with the in-graph train step (engine check)', run: demoCommand },
+  bench: { summary: 'run a benchmark: bench NAME [--json] (names: block)', run: benchCommand },
+  providers: { summary: 'show which execution provider (cuda, webgpu, cpu) the engine would use', run: providersCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return ['usage: delineate <command> [options]', '', 'commands:', ...lines, '', 'Run `delineate <command> --help` for its options.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    console.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`delineate: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`delineate ${name}: ${e.message}`);
+      return 2;
+    }
+    console.error(`delineate ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+// HF CLIPEncoderLayer (pre-LN): x += Attn(LN1(x)); x += MLP(LN2(x)), MLP with quick_gelu.
+// Param names follow the checkpoint keys under `prefix`, e.g. clip.vision_model.encoder.layers.3.
+
+import { add, type Graph, layerNorm, linear, matmul, mul, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
+
+export interface ClipLayerConfig {
+  hiddenSize: number;
+  heads: number;
+  intermediateSize: number;
+  layerNormEps: number;
+}
+
+const linearParams = (g: Graph, name: string, out: number, inp: number): [Tensor, Tensor] =>
+  [g.param(`${name}.weight`, [out, inp]), g.param(`${name}.bias`, [out])];
+
+/** quick_gelu(x) = x·σ(1.702x) (CLIP's activation). */
+export const quickGelu = (x: Tensor): Tensor => mul(x, sigmoid(mul(x, 1.702)));
+
+/** Multi-head self-attention over [B, T, D]; `mask` is additive, broadcast to [B, H, T, T]. */
+export function clipAttention(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig, mask?: Tensor): Tensor {
+  return g.scope('self_attn', () => {
+    const [b, t, d] = x.shape;
+    const hd = d / cfg.heads;
+    const heads = (y: Tensor): Tensor => transpose(reshape(y, [b, t, cfg.heads, hd]), [0, 2, 1, 3]);
+    const proj = (n: string): Tensor => linear(x, ...linearParams(g, `${prefix}.self_attn.${n}`, d, d));
+    const q = heads(mul(proj('q_proj'), hd ** -0.5));
+    const k = heads(proj('k_proj'));
+    const v = heads(proj('v_proj'));
+    const probs = softmax(matmul(q, transpose(k, [0, 1, 3, 2])), -1, mask);
+    const merged = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [b, t, d]);
+    return linear(merged, ...linearParams(g, `${prefix}.self_attn.out_proj`, d, d));
+  });
+}
+
+export function clipMlp(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig): Tensor {
+  return g.scope('mlp', () => {
+    const h = quickGelu(linear(x, ...linearParams(g, `${prefix}.mlp.fc1`, cfg.intermediateSize, cfg.hiddenSize)));
+    return linear(h, ...linearParams(g, `${prefix}.mlp.fc2`, cfg.hiddenSize, cfg.intermediateSize));
+  });
+}
+
+export function clipEncoderLayer(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig, mask?: Tensor): Tensor {
+  return g.scope(prefix, () => {
+    const ln = (n: string, y: Tensor): Tensor => layerNorm(y, g.param(`${prefix}.${n}.weight`, [cfg.hiddenSize]), g.param(`${prefix}.${n}.bias`, [cfg.hiddenSize]), cfg.layerNormEps);
+    const h = add(x, clipAttention(g, prefix, ln('layer_norm1', x), cfg, mask));
+    return add(h, clipMlp(g, prefix, ln('layer_norm2', h), cfg));
+  });
+}
