@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as G from '../../main/engine/graph/index.ts';
 import { gradcheck } from '../helpers/gradcheck.ts';
+import { rng } from '../helpers/random.ts';
 import { runGraph } from '../helpers/run.ts';
 
 const positive = (n: number): number[] => Array.from({ length: n }, (_, i) => 0.4 + (i * 0.37) % 1.7);
@@ -30,6 +31,25 @@ describe('binary ops with broadcasting', () => {
         });
       });
     }
+  }
+});
+
+describe('binary ops on random broadcast-compatible shapes', () => {
+  // Seeded: each case reproduces. Each dim of the result is dropped or set to 1 in either operand.
+  const rand = rng(2024);
+  for (let c = 0; c < 12; c++) {
+    const rank = 1 + Math.floor(rand() * 4);
+    const out = Array.from({ length: rank }, () => 1 + Math.floor(rand() * 3));
+    const operand = (): number[] => {
+      const lead = Math.floor(rand() * rank);
+      return out.slice(lead).map((d) => (rand() < 0.3 ? 1 : d));
+    };
+    const [sa, sb] = [operand(), operand()];
+    const [name, fn] = ([['Add', G.add], ['Sub', G.sub], ['Mul', G.mul], ['Div', G.div]] as const)[c % 4];
+    test(`${name} ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, async () => {
+      const size = (s: number[]): number => s.reduce((x, y) => x * y, 1);
+      await gradcheck({ shapes: [sa, sb], seed: c, values: name === 'Div' ? [undefined, positive(size(sb))] : undefined, build: (_g, [a, b]) => fn(a, b) });
+    });
   }
 });
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as G from '../../main/engine/graph/index.ts';
 import { gradcheck } from '../helpers/gradcheck.ts';
+import { rng } from '../helpers/random.ts';
 import { runGraph } from '../helpers/run.ts';
 
 describe('MatMul', () => {
@@ -19,6 +20,16 @@ describe('MatMul', () => {
       await gradcheck({ shapes: [sa, sb], build: (_g, [a, b]) => G.matmul(a, b) });
     });
   }
+  test('random batch-broadcast shapes', async () => {
+    const rand = rng(77);
+    for (let c = 0; c < 6; c++) {
+      const [n, k, m] = [1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 4), 1 + Math.floor(rand() * 3)];
+      const batch = Array.from({ length: Math.floor(rand() * 3) }, () => 1 + Math.floor(rand() * 3));
+      const thin = (): number[] => batch.slice(Math.floor(rand() * (batch.length + 1))).map((d) => (rand() < 0.3 ? 1 : d));
+      await gradcheck({ seed: c, shapes: [[...thin(), n, k], [...thin(), k, m]], build: (_g, [a, b]) => G.matmul(a, b) });
+    }
+  });
+
   test('forward matches a hand-computed product', async () => {
     const g = new G.Graph();
     const y = G.matmul(g.input('a', 'float64', [2, 2]), g.input('b', 'float64', [2, 2]));

@@ -36,10 +36,14 @@ describe('Slice', () => {
 describe('Gather', () => {
   test('rows with repeats (embedding lookup): repeated rows sum their gradients', async () =>
     gradcheck({ shapes: [[6, 3]], build: (g, [x]) => G.gather(x, ids(g, [1, 4, 1, 0, 1], [5])) }));
+  test('negative indices count from the end', async () =>
+    gradcheck({ shapes: [[5, 3]], build: (g, [x]) => G.gather(x, ids(g, [-1, 0, -1], [3])) }));
   test('2-D indices along axis 1', async () =>
     gradcheck({ shapes: [[2, 5, 3]], build: (g, [x]) => G.gather(x, ids(g, [4, 0, 4, 2], [2, 2]), 1) }));
   test('scalar index along the last axis (end-of-text pooling shape)', async () =>
     gradcheck({ shapes: [[2, 4, 3]], build: (g, [x]) => G.gather(x, ids(g, [2], []), 2) }));
+  test('ScatterND with add (the scatter behind Gather\'s gradient): data and updates', async () =>
+    gradcheck({ shapes: [[4, 3], [3, 3]], build: (g, [data, upd]) => G.scatterAdd(data, ids(g, [2, 0, 2], [3, 1]), upd) }));
   test('GatherND picks per-batch positions', async () =>
     gradcheck({ shapes: [[2, 4, 3]], build: (g, [x]) => G.gatherND(x, ids(g, [0, 3, 1, 1], [2, 2])) }));
 });

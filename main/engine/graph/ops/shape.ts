@@ -207,7 +207,7 @@ export const ScatterAdd: OpDef = {
   },
   grad: ({ inputs: [, idx] }, [dy], need) => [need[0] ? dy : null, null, need[2] ? gatherND(dy!, idx) : null],
 };
-const scatterAdd = (data: Tensor, idx: Tensor, upd: Tensor): Tensor => one(ScatterAdd, [data, idx, upd], { reduction: 'add' });
+export const scatterAdd = (data: Tensor, idx: Tensor, upd: Tensor): Tensor => one(ScatterAdd, [data, idx, upd], { reduction: 'add' });
 
 export const GatherND: OpDef = {
   type: 'GatherND',
