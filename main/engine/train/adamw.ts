@@ -36,14 +36,12 @@ export const updatedName = (feed: string): string => `updated.${feed}`;
  * min(max_norm / (total + 1e-6), 1). Returns the scaled gradients and the pre-clip norm.
  */
 export function clipGradNorm(grads: readonly Tensor[], maxNorm: number): { grads: Tensor[]; totalNorm: Tensor } {
-  const norms = grads.map((g) => reshape(sqrt(reduceSum(mul(g, g))), [1]));
-  const stacked = concat(norms, 0);
-  const totalNorm = sqrt(reduceSum(mul(stacked, stacked)));
+  const totalNorm = gradNorm(grads);
   const coef = clip(div(maxNorm, add(totalNorm, 1e-6)), -Infinity, 1);
   return { grads: grads.map((g) => mul(g, coef)), totalNorm };
 }
 
-/** The global gradient norm without clipping (reported to the user either way). */
+/** The global L2 norm as clip_grad_norm_ computes it: the norm of the per-tensor norms. */
 export function gradNorm(grads: readonly Tensor[]): Tensor {
   const norms = grads.map((g) => reshape(sqrt(reduceSum(mul(g, g))), [1]));
   const stacked = concat(norms, 0);
