@@ -69,8 +69,9 @@ export async function benchBlock(o: BlockBenchOptions): Promise<Measurement[]> {
     let seed = 10;
     for (const p of g.feeds.values()) {
       if (p.kind !== 'param') continue;
-      const w = filled([...p.shape], /layer_norm\d\.weight$/.test(p.name) ? 0.1 : 0.03, seed++);
-      if (/layer_norm\d\.weight$/.test(p.name)) (w.data as Float32Array).forEach((v, i, arr) => { arr[i] = 1 + v; });
+      const lnScale = /layer_norm\d\.weight$/.test(p.name);
+      const w = filled([...p.shape], lnScale ? 0.1 : 0.03, seed++);
+      if (lnScale) (w.data as Float32Array).forEach((v, i, arr) => { arr[i] = 1 + v; }); // scales near 1
       store.set(p.name, toOrt(w));
     }
     const forward = await open({ y }, 'block-forward');

@@ -86,8 +86,11 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
     const init: Record<string, HostTensor> = {};
     for (const [name, dims] of Object.entries(shapes)) {
-      const fanIn = name.startsWith('up') ? dims[0] * dims[2] * dims[3] : dims.slice(1).reduce((a, b) => a * b, 1) || 1;
-      const bound = 1 / Math.sqrt(name.endsWith('bias') ? (name.startsWith('conv2') ? 72 : name.startsWith('up') ? 32 : 9) : fanIn);
+      // Weight and bias uniform ±1/√fan_in, fan_in = input channels·kh·kw of the layer
+      // (Conv weight [out, in, kh, kw]; ConvTranspose weight [in, out, kh, kw]).
+      const w = shapes[name.replace(/bias$/, 'weight')];
+      const fanIn = (name.startsWith('up') ? w[0] : w[1]) * w[2] * w[3];
+      const bound = 1 / Math.sqrt(fanIn);
       init[name] = { dtype: 'float32', dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * bound) };
     }
     const state = new TrainState(step.optimizer, init);

@@ -64,6 +64,13 @@ describe('engine worker', () => {
     await assert.rejects(engine.run('needs-bias', { x: f32([2], [1, 2]) }), /stored weight 'absent\.bias' is float32 \[3\], expected float32 \[2\]/);
   });
 
+  test('a dropped weight is no longer served', async () => {
+    await engine.dropWeights(['shared.w']);
+    await assert.rejects(engine.run('double', { x: f32([2], [1, 1]) }), /missing feed 'shared\.w'/);
+    await engine.setWeights({ 'shared.w': f32([2], [3, 4]) });
+    assert.deepEqual([...(await engine.run('double', { x: f32([2], [1, 1]) })).y.data], [6, 8]);
+  });
+
   test('after a release the graph is gone', async () => {
     await engine.release('triple');
     await assert.rejects(engine.run('triple', { x: f32([2], [1, 1]) }), /not loaded/);

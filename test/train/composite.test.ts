@@ -8,6 +8,7 @@ import * as G from '../../main/engine/graph/index.ts';
 import type { HostTensor } from '../../main/engine/runtime/host-tensor.ts';
 import { GraphSession } from '../../main/engine/runtime/session.ts';
 import type { AdamWConfig } from '../../main/engine/train/adamw.ts';
+import { bceWithLogits } from '../../main/engine/train/loss.ts';
 import { buildTrainStep } from '../../main/engine/train/train-step.ts';
 import { TrainState } from '../../main/engine/train/train-state.ts';
 import { normal, rng } from '../helpers/random.ts';
@@ -27,11 +28,7 @@ interface Model {
   reference(p: Record<string, number[]>): number;
 }
 
-/** BCE-with-logits, mean, in the stable form relu(z) − z·y + log(1 + e^−|z|). */
-function bceGraph(z: G.Tensor, y: G.Tensor): G.Tensor {
-  const absZ = G.add(G.relu(z), G.relu(G.neg(z)));
-  return G.reduceMean(G.add(G.sub(G.relu(z), G.mul(z, y)), G.log(G.add(G.exp(G.neg(absZ)), 1))));
-}
+/** Mean BCE-with-logits in float64, the reference for the graph's `bceWithLogits`. */
 const bceRef = (z: number[], y: number[]): number => z.reduce((s, v, i) => s + Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v))), 0) / z.length;
 
 function mlp(seed: number): Model {
@@ -84,7 +81,7 @@ function convNet(seed: number, batch = 2): Model {
     batch: { img: { dims: [batch, 1, size, size], data: images }, mask: { dims: [batch, 1, size, size], data: masks } },
     build: (_g, p, b) => {
       const h = G.relu(G.conv2d(b.img, p.c1w, p.c1b, o1));
-      return bceGraph(G.convTranspose2d(h, p.c2w, p.c2b, o2), b.mask);
+      return bceWithLogits(G.convTranspose2d(h, p.c2w, p.c2b, o2), b.mask);
     },
     reference: (p) => {
       const h = convRef(images, [batch, 1, size, size], p.c1w, [4, 1, 3, 3], o1);

@@ -15,18 +15,6 @@ export const onnxTypeCode: Record<DType, number> = {
 
 export const isFloat = (d: DType): boolean => d === 'float32' || d === 'float16' || d === 'float64';
 
-export const byteSize: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64: 8, bool: 1 };
-
-/** Host array type used to carry values of a dtype (float16 travels as raw uint16 bits). */
-export function allocHost(dtype: DType, size: number): HostArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'float16': return new Uint16Array(size);
-    case 'int64': return new BigInt64Array(size);
-    case 'bool': return new Uint8Array(size);
-  }
-}
 
 export function hostMatches(dtype: DType, data: HostArray): boolean {
   switch (dtype) {

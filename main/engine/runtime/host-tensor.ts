@@ -14,12 +14,6 @@ export class FeedError extends Error {
   override name = 'FeedError';
 }
 
-export function hostTensor(dtype: DType, dims: readonly number[], data: HostArray): HostTensor {
-  const t = { dtype, dims: [...dims], data };
-  checkHostTensor('tensor', t);
-  return t;
-}
-
 export function checkHostTensor(name: string, t: HostTensor): void {
   if (!hostMatches(t.dtype, t.data)) {
     throw new FeedError(`tensor '${name}': ${t.data?.constructor?.name ?? typeof t.data} cannot carry ${t.dtype}`);

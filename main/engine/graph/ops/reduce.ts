@@ -1,7 +1,7 @@
 // Reductions over static axes (opset 18: axes as an int64 input), forward and gradient.
 
 import { GraphBuildError, type Node, type OpDef, type Shape, Tensor } from '../ir.ts';
-import { normAxis, sameShape, sizeOf } from '../shape.ts';
+import { normAxis, sameShape } from '../shape.ts';
 import { cast, div, equal, where } from './elementwise.ts';
 import { expand, reshape } from './shape.ts';
 
@@ -72,6 +72,6 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   g.shape.forEach((d, i) => {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
   });
-  const summed = axes.length ? reduceSum(g, axes, true) : g;
-  return sizeOf(summed.shape) === sizeOf(shape) && sameShape(summed.shape, shape) ? summed : reshape(summed, shape);
+  // keepdims leaves the leading axes as 1s; reshape drops them (and is a no-op when shapes agree).
+  return reshape(axes.length ? reduceSum(g, axes, true) : g, shape);
 }
