@@ -1,0 +1,45 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A sibling temporary name, so the final rename stays on one file system. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
+}
+
+/**
+ * Writes a file so that a crash at any moment leaves either the old file or the new one:
+ * write a temporary sibling, fsync it, rename it into place, fsync the folder.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = temporaryPath(path);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncFolder(dirname(path));
+}
+
+/** Makes a rename durable; some platforms (Windows) cannot open folders, which is harmless. */
+export function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    /* not supported on this platform */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
