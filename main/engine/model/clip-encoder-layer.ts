@@ -1,13 +1,22 @@
-// HF CLIPEncoderLayer (pre-LN): x += Attn(LN1(x)); x += MLP(LN2(x)), MLP with quick_gelu.
-// Param names follow the checkpoint keys under `prefix`, e.g. clip.vision_model.encoder.layers.3.
+// HF CLIPEncoderLayer (pre-LN): x += Attn(LN1(x)); x += MLP(LN2(x)), MLP with quick_gelu; and the
+// CLIPSeg decoder's post-LN variant. Param names follow the checkpoint keys under `prefix`, e.g.
+// clip.vision_model.encoder.layers.3.
 
-import { add, type Graph, layerNorm, linear, matmul, mul, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
+import { add, type Graph, layerNorm, linear, matmul, mul, relu, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
 
 export interface ClipLayerConfig {
   hiddenSize: number;
   heads: number;
   intermediateSize: number;
   layerNormEps: number;
+  /** quick_gelu for CLIP's encoders; HF forces relu in the CLIPSeg decoder. */
+  activation?: 'quick_gelu' | 'relu';
+}
+
+/** Where adapters attach: each branch's output before its residual add (VLSM-Adapter "dense"). */
+export interface LayerHooks {
+  attn?: (y: Tensor) => Tensor;
+  mlp?: (y: Tensor) => Tensor;
 }
 
 const linearParams = (g: Graph, name: string, out: number, inp: number): [Tensor, Tensor] =>
@@ -34,15 +43,30 @@ export function clipAttention(g: Graph, prefix: string, x: Tensor, cfg: ClipLaye
 
 export function clipMlp(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig): Tensor {
   return g.scope('mlp', () => {
-    const h = quickGelu(linear(x, ...linearParams(g, `${prefix}.mlp.fc1`, cfg.intermediateSize, cfg.hiddenSize)));
+    const act = cfg.activation === 'relu' ? relu : quickGelu;
+    const h = act(linear(x, ...linearParams(g, `${prefix}.mlp.fc1`, cfg.intermediateSize, cfg.hiddenSize)));
     return linear(h, ...linearParams(g, `${prefix}.mlp.fc2`, cfg.hiddenSize, cfg.intermediateSize));
   });
 }
 
-export function clipEncoderLayer(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig, mask?: Tensor): Tensor {
+const layerNormOf = (g: Graph, prefix: string, cfg: ClipLayerConfig) => (n: string, y: Tensor): Tensor =>
+  layerNorm(y, g.param(`${prefix}.${n}.weight`, [cfg.hiddenSize]), g.param(`${prefix}.${n}.bias`, [cfg.hiddenSize]), cfg.layerNormEps);
+
+export function clipEncoderLayer(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig, mask?: Tensor, hooks: LayerHooks = {}): Tensor {
   return g.scope(prefix, () => {
-    const ln = (n: string, y: Tensor): Tensor => layerNorm(y, g.param(`${prefix}.${n}.weight`, [cfg.hiddenSize]), g.param(`${prefix}.${n}.bias`, [cfg.hiddenSize]), cfg.layerNormEps);
-    const h = add(x, clipAttention(g, prefix, ln('layer_norm1', x), cfg, mask));
-    return add(h, clipMlp(g, prefix, ln('layer_norm2', h), cfg));
+    const ln = layerNormOf(g, prefix, cfg);
+    const attn = clipAttention(g, prefix, ln('layer_norm1', x), cfg, mask);
+    const h = add(x, hooks.attn ? hooks.attn(attn) : attn);
+    const mlp = clipMlp(g, prefix, ln('layer_norm2', h), cfg);
+    return add(h, hooks.mlp ? hooks.mlp(mlp) : mlp);
+  });
+}
+
+/** CLIPSegDecoderLayer (post-LN): h = LN1(x + Attn(x)); y = LN2(h + MLP(h)). */
+export function clipDecoderLayer(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig): Tensor {
+  return g.scope(prefix, () => {
+    const ln = layerNormOf(g, prefix, cfg);
+    const h = ln('layer_norm1', add(x, clipAttention(g, prefix, x, cfg)));
+    return ln('layer_norm2', add(h, clipMlp(g, prefix, h, cfg)));
   });
 }

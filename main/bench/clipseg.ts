@@ -1,0 +1,82 @@
+// `bench encode | prompt | segment`: CLIPSeg inference at full size through the engine worker, as
+// the app runs it. encode = one image through the vision graph; prompt = a new prompt on a cached
+// image (text + decoder); segment = cold image + new prompt (preprocessed pixels in, logits out).
+// Real weights with --model DIR, else random weights of the rd64-refined architecture (timing does
+// not depend on the values).
+
+import { Engine } from '../engine/runtime/engine.ts';
+import type { ProviderPreference } from '../engine/runtime/providers.ts';
+import { type ClipSegConfig, parseClipSegConfig } from '../engine/model/config.ts';
+import { expectedClipSegWeights } from '../engine/model/weights.ts';
+import { type FloatWeight, type PromptTokenizer, Segmenter } from '../engine/model/segmenter.ts';
+import { type Measurement, timeIt } from './harness.ts';
+
+export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference }
+
+/** CIDAS/clipseg-rd64-refined's architecture (HF defaults plus the refined head). */
+export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
+
+function randomWeights(config: ClipSegConfig): Map<string, FloatWeight> {
+  const out = new Map<string, FloatWeight>();
+  let s = 12345;
+  for (const [name, shape] of expectedClipSegWeights(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const isScale = /(layer_?norm\d?|layrnorm)\.weight$/.test(name);
+    for (let i = 0; i < data.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const u = (s / 4294967296) * 2 - 1;
+      data[i] = isScale ? 1 + 0.1 * u : 0.02 * u;
+    }
+    out.set(name, { shape, data });
+  }
+  return out;
+}
+
+/** Word-hash token ids: the cost of the text graph depends only on the token count. */
+const syntheticTokenizer = (c: ClipSegConfig): PromptTokenizer => ({
+  encode: (text) => {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean).map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % (c.text.vocabSize - 2), 7));
+    return { ids: [c.text.vocabSize - 2, ...words, c.text.vocabSize - 1] };
+  },
+});
+
+function pixels(size: number, seed: number): Float32Array {
+  const p = new Float32Array(3 * size * size);
+  let s = seed;
+  for (let i = 0; i < p.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    p[i] = (s / 4294967296) * 4 - 2;
+  }
+  return p;
+}
+
+export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
+  const config = rd64Refined;
+  const size = 352;
+  const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
+  try {
+    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20 });
+    let n = 0;
+    const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
+    const detail = { size, threads: o.threads, weights: 'random (rd64-refined architecture)', provider: '' };
+    let fn: () => Promise<unknown>;
+    if (which === 'encode') {
+      fn = () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));
+    } else if (which === 'prompt') {
+      await segmenter.encodeImage('open-image', pixels(size, 1));
+      fn = () => segmenter.logits('open-image', prompt());
+    } else {
+      fn = async () => {
+        const key = `image-${n++}`;
+        await segmenter.encodeImage(key, pixels(size, n));
+        return segmenter.logits(key, prompt());
+      };
+    }
+    const t = await timeIt(fn, o);
+    detail.provider = engine.provider?.provider ?? 'unknown';
+    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, peak_rss_mib: peakRssMiB, ...detail }];
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,145 @@
+// CLIPSeg inference on the engine with the work cached where it pays: an image is encoded once
+// (vision graph → the decoder's reduced activations, kept in a bounded LRU), a prompt is embedded once (text graph,
+// compiled for a few token-length buckets since the causal mask makes padding irrelevant), and a
+// new prompt on an open image runs only text + decoder.
+
+import type { Engine } from '../runtime/engine.ts';
+import type { HostTensor } from '../runtime/host-tensor.ts';
+import { decoderGraph, reducedName, textGraph, visionGraph, visualPromptGraph } from './clipseg-graphs.ts';
+import { type ClipSegConfig, pooledIndex } from './config.ts';
+import { LruCache } from './lru.ts';
+import { interpolatePositionTable } from './position-table.ts';
+import { patchGrid, positionTableName } from './vision-tower.ts';
+
+/** What the segmenter needs of a tokenizer (ClipTokenizer satisfies it). */
+export interface PromptTokenizer {
+  encode(text: string): { ids: number[] };
+}
+
+export interface FloatWeight { shape: number[]; data: Float32Array }
+
+export interface SegmenterOptions {
+  /** Model input side in pixels (preprocessor_config size; 352 for the real checkpoints). */
+  size: number;
+  /** Bytes of cached image encodings (default 256 MiB: ~700 images at 352², 372 KiB each). */
+  imageCacheBytes?: number;
+  promptCacheEntries?: number;
+}
+
+/** The reduced activations of one image (extract order), each [1 + g², reduce_dim]. */
+export type ImageEncoding = Float32Array[];
+
+const bucketsFor = (max: number): number[] => [...new Set([8, 12, 16, 24, 32, 48, max].filter((n) => n <= max))].sort((a, b) => a - b);
+
+export class Segmenter {
+  private readonly images: LruCache<string, ImageEncoding>;
+  private readonly prompts: LruCache<string, Float32Array>;
+  private readonly loaded = new Map<string, Promise<unknown>>();
+  private readonly tokens: number;
+  private readonly buckets: number[];
+
+  private constructor(
+    private readonly engine: Engine,
+    readonly config: ClipSegConfig,
+    private readonly tokenizer: PromptTokenizer,
+    readonly size: number,
+    opts: SegmenterOptions,
+  ) {
+    const grid = patchGrid(config, size);
+    this.tokens = 1 + grid * grid;
+    this.images = new LruCache(opts.imageCacheBytes ?? 256 * 2 ** 20, (a) => a.reduce((s, t) => s + t.byteLength, 0));
+    this.prompts = new LruCache(opts.promptCacheEntries ?? 256);
+    this.buckets = bucketsFor(config.text.maxPositions);
+  }
+
+  /**
+   * Hands the checkpoint's weights to the engine (transferred, not copied: the caller's arrays are
+   * detached) together with the position table interpolated for `size`.
+   */
+  static async create(engine: Engine, config: ClipSegConfig, weights: Map<string, FloatWeight>, tokenizer: PromptTokenizer, opts: SegmenterOptions): Promise<Segmenter> {
+    const grid = patchGrid(config, opts.size);
+    const pos = weights.get('clip.vision_model.embeddings.position_embedding.weight');
+    if (!pos) throw new Error('weights lack clip.vision_model.embeddings.position_embedding.weight');
+    const table = interpolatePositionTable(pos.data, pos.shape[0], pos.shape[1], grid);
+    const host: Record<string, HostTensor> = { [positionTableName(grid)]: { dtype: 'float32', dims: [1 + grid * grid, config.vision.hiddenSize], data: table } };
+    for (const [name, t] of weights) host[name] = { dtype: 'float32', dims: t.shape, data: t.data };
+    await engine.setWeights(host, { transfer: true });
+    return new Segmenter(engine, config, tokenizer, opts.size, opts);
+  }
+
+  private graph(key: string, build: () => Parameters<Engine['load']>[1]): Promise<unknown> {
+    let p = this.loaded.get(key);
+    if (!p) {
+      p = this.engine.load(key, build());
+      this.loaded.set(key, p);
+      p.catch(() => this.loaded.delete(key));
+    }
+    return p;
+  }
+
+  hasImage(key: string): boolean { return this.images.has(key); }
+
+  /** Encodes normalised CHW pixels [3·size·size] under `key` (e.g. the image's content hash). */
+  async encodeImage(key: string, pixels: Float32Array): Promise<ImageEncoding> {
+    const cached = this.images.get(key);
+    if (cached) return cached;
+    const c = this.config;
+    const expected = c.vision.numChannels * this.size * this.size;
+    if (pixels.length !== expected) throw new Error(`image '${key}': ${pixels.length} pixel values, the model takes ${expected} (${c.vision.numChannels}×${this.size}×${this.size})`);
+    await this.graph('vision', () => visionGraph(c, { batch: 1, size: this.size }));
+    const out = await this.engine.run('vision', { pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
+    const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
+    this.images.set(key, acts);
+    return acts;
+  }
+
+  /** The conditional embedding of a text prompt [projection_dim]. */
+  async embedText(prompt: string): Promise<Float32Array> {
+    const { ids } = this.tokenizer.encode(prompt);
+    const cacheKey = ids.join(',');
+    const cached = this.prompts.get(cacheKey);
+    if (cached) return cached;
+    const c = this.config;
+    const length = this.buckets.find((b) => b >= ids.length);
+    if (length === undefined) throw new Error(`prompt has ${ids.length} tokens, the model takes at most ${c.text.maxPositions}`);
+    const padded = new BigInt64Array(length).fill(BigInt(ids[ids.length - 1]));
+    ids.forEach((id, i) => { padded[i] = BigInt(id); });
+    const key = `text.${length}`;
+    await this.graph(key, () => textGraph(c, { batch: 1, length }));
+    const out = await this.engine.run(key, {
+      input_ids: { dtype: 'int64', dims: [1, length], data: padded },
+      pooled_index: { dtype: 'int64', dims: [1, 2], data: new BigInt64Array([0n, BigInt(pooledIndex(ids, c.text.eosTokenId))]) },
+    });
+    const cond = out.conditional.data as Float32Array;
+    this.prompts.set(cacheKey, cond);
+    return cond;
+  }
+
+  /** The conditional embedding of an example image ("segment things that look like this"). */
+  async embedImage(pixels: Float32Array): Promise<Float32Array> {
+    const c = this.config;
+    await this.graph('visual-prompt', () => visualPromptGraph(c, { batch: 1, size: this.size }));
+    const out = await this.engine.run('visual-prompt', { conditional_pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
+    return out.conditional.data as Float32Array;
+  }
+
+  /** Logits [size·size] for an encoded image and a prompt (text or a conditional embedding). */
+  async logits(imageKey: string, prompt: string | Float32Array): Promise<Float32Array> {
+    const acts = this.images.get(imageKey);
+    if (!acts) throw new Error(`image '${imageKey}' is not encoded (or was evicted): call encodeImage first`);
+    const cond = typeof prompt === 'string' ? await this.embedText(prompt) : prompt;
+    const c = this.config;
+    if (cond.length !== c.projectionDim) throw new Error(`conditional embedding has ${cond.length} values, expected ${c.projectionDim}`);
+    await this.graph('decoder', () => decoderGraph(c, { imageBatch: 1, promptBatch: 1, size: this.size }));
+    const feeds: Record<string, HostTensor> = { conditional: { dtype: 'float32', dims: [1, c.projectionDim], data: cond } };
+    acts.forEach((a, k) => { feeds[reducedName(k)] = { dtype: 'float32', dims: [1, this.tokens, c.reduceDim], data: a }; });
+    const out = await this.engine.run('decoder', feeds);
+    return out.logits.data as Float32Array;
+  }
+
+  /** Forgets cached encodings (e.g. when the model's weights change). */
+  clearCaches(): void {
+    this.images.clear();
+    this.prompts.clear();
+  }
+}
