@@ -10,7 +10,7 @@ import { parseClipSegConfig, pooledIndex, type ClipSegConfig } from '../../main/
 import { readRawTensor, readSafetensorsHeader, readTensors } from '../../main/engine/model/safetensors.ts';
 import { readNpy } from '../../main/engine/model/npy.ts';
 import { interpolatePositionTable } from '../../main/engine/model/position-table.ts';
-import { activationName, decoderGraph, reducedName, textGraph, visionGraph } from '../../main/engine/model/clipseg-graphs.ts';
+import { activationName, decoderGraph, reducedName, textGraph, visionGraph, visualPromptGraph } from '../../main/engine/model/clipseg-graphs.ts';
 import { positionTableName } from '../../main/engine/model/vision-tower.ts';
 import { GraphSession, toOrt, type WeightStore } from '../../main/engine/runtime/session.ts';
 import type { HostTensor } from '../../main/engine/runtime/host-tensor.ts';
@@ -102,4 +102,25 @@ test('b2: two images × two prompts (long and short) match the reference', async
   assert.deepEqual(logits.dims, golden.shape);
   const d = maxAbsDiff(logits.data as Float32Array, golden.data as Float32Array);
   assert.ok(d <= 1e-4, `logits max |Δ| ${d}`);
+});
+
+test('image as prompt: visual_projection(post_layernorm(CLS of the last block)), the last block from the reference trace', async () => {
+  // The tiny model's deepest extracted block is its last, so the reference's vision_act_3 holds the
+  // final residual stream; the rest is computed here in float64.
+  assert.equal(Math.max(...config.extractLayers), config.vision.numLayers - 1);
+  const trace = readTensors(`${dir}golden/none_b1_trace.safetensors`);
+  const w = readTensors(`${dir}model.safetensors`);
+  const d = config.vision.hiddenSize;
+  const cls = Array.from(trace.get('vision_act_3')!.data.subarray(0, d));
+  const mean = cls.reduce((a, b) => a + b, 0) / d;
+  const variance = cls.reduce((a, b) => a + (b - mean) ** 2, 0) / d;
+  const scale = w.get('clip.vision_model.post_layernorm.weight')!.data;
+  const shift = w.get('clip.vision_model.post_layernorm.bias')!.data;
+  const normed = cls.map((v, i) => ((v - mean) / Math.sqrt(variance + config.vision.layerNormEps)) * scale[i] + shift[i]);
+  const proj = w.get('clip.visual_projection.weight')!.data;
+  const expected = Array.from({ length: config.projectionDim }, (_, o) => normed.reduce((acc, v, i) => acc + proj[o * d + i] * v, 0));
+  const pixels = readTensors(`${dir}inputs_b1.safetensors`, { names: ['pixel_values'] }).get('pixel_values')!;
+  const s = await session(visualPromptGraph(config, { batch: 1, size: SIZE }));
+  const { conditional } = await s.run({ conditional_pixel_values: f32(pixels.data, pixels.shape) });
+  assert.ok(maxAbsDiff(conditional.data as Float32Array, expected) < 1e-4);
 });

@@ -138,6 +138,8 @@ describe('hand-derived pieces', () => {
   test("contractions split off as CLIP's regex says", () => {
     check("it's", ['i', 't</w>', "'", 's</w>']);
     check("IT'S", ['i', 't</w>', "'", 's</w>']);
+    // Python's re.IGNORECASE folds "ſ" (long s, C5 BF) to "s", so "'ſ" is one contraction piece.
+    check("'ſ", ["'", 'Å', '¿</w>']);
   });
 
   test('accented letters become their UTF-8 bytes (é = C3 A9 → "Ã" "©"), composed or not', () => {

@@ -51,7 +51,7 @@ export function clipSegDecoder(g: Graph, c: ClipSegConfig, reduced: readonly Ten
 }
 
 /** rd64-refined: conv3×3 → ReLU → convT(p/4) → ReLU → convT(p/4); rd64/rd16: one convT(p). */
-function transposedConvolutionHead(g: Graph, c: ClipSegConfig, x: Tensor): Tensor {
+export function transposedConvolutionHead(g: Graph, c: ClipSegConfig, x: Tensor): Tensor {
   const r = c.reduceDim;
   const p = c.vision.patchSize;
   const name = 'decoder.transposed_convolution';

@@ -13,7 +13,7 @@ import { patchGrid, positionTableName } from './vision-tower.ts';
 
 /** What the segmenter needs of a tokenizer (ClipTokenizer satisfies it). */
 export interface PromptTokenizer {
-  encode(text: string): { ids: number[] };
+  encode(text: string, opts?: { pad?: boolean }): { ids: number[] };
 }
 
 export interface FloatWeight { shape: number[]; data: Float32Array }
@@ -95,7 +95,7 @@ export class Segmenter {
 
   /** The conditional embedding of a text prompt [projection_dim]. */
   async embedText(prompt: string): Promise<Float32Array> {
-    const { ids } = this.tokenizer.encode(prompt);
+    const { ids } = this.tokenizer.encode(prompt, { pad: false });
     const cacheKey = ids.join(',');
     const cached = this.prompts.get(cacheKey);
     if (cached) return cached;

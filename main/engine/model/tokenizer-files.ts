@@ -185,7 +185,7 @@ function readVocabAndMerges(dir: string): ModelFiles {
 
 /** Reads and cross-checks a tokenizer folder; throws TokenizerError naming the file at fault. */
 export function readTokenizerFolder(dir: string): TokenizerSpec {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TokenizerError(dir, 'tokenizer folder does not exist');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TokenizerError(dir, 'tokenizer folder does not exist or is not a folder');
   const tokenizerJson = join(dir, 'tokenizer.json');
   const files = existsSync(tokenizerJson) ? readTokenizerJson(tokenizerJson) : readVocabAndMerges(dir);
 
