@@ -4,12 +4,16 @@ import { readFileSync } from 'node:fs';
 import { benchCommand } from './cli/bench.ts';
 import { demoCommand } from './cli/demo.ts';
 import { providersCommand } from './cli/providers.ts';
+import { modelCommand } from './cli/model.ts';
+import { segmentCommand } from './cli/segment.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
   demo: { summary: 'train a small segmentation net with the in-graph train step (engine check)', run: demoCommand },
-  bench: { summary: 'run a benchmark: bench NAME [--json] (names: block)', run: benchCommand },
+  bench: { summary: 'run a benchmark: bench NAME [--json] (names: block, encode, prompt, segment)', run: benchCommand },
   providers: { summary: 'show which execution provider (cuda, webgpu, cpu) the engine would use', run: providersCommand },
+  segment: { summary: 'segment an image by text prompts: segment --image FILE --prompt TEXT [--out MASK.png|.nii.gz]', run: segmentCommand },
+  model: { summary: 'manage CLIPSeg models: model list | import DIR | download', run: modelCommand },
 };
 
 function usage(): string {

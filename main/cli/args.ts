@@ -6,8 +6,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-export interface Parsed { values: Record<string, string | undefined>; flags: Record<string, boolean>; positionals: string[] }
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+/** values: single string options; lists: options declared `multiple` (every occurrence, in order). */
+export interface Parsed { values: Record<string, string | undefined>; lists: Record<string, string[]>; flags: Record<string, boolean>; positionals: string[] }
 
 /** Parses `argv`; prints `help` and exits on --help; bad options become a UsageError with help. */
 export function parse(argv: string[], options: OptionSpec, help: string, allowPositionals = false): Parsed {
@@ -23,11 +24,13 @@ export function parse(argv: string[], options: OptionSpec, help: string, allowPo
   }
   const values: Record<string, string | undefined> = {};
   const flags: Record<string, boolean> = {};
+  const lists: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(parsed.values)) {
-    if (typeof v === 'string') values[k] = v;
+    if (Array.isArray(v)) lists[k] = v.filter((x): x is string => typeof x === 'string');
+    else if (typeof v === 'string') values[k] = v;
     else if (typeof v === 'boolean') flags[k] = v;
   }
-  return { values, flags, positionals: parsed.positionals };
+  return { values, lists, flags, positionals: parsed.positionals };
 }
 
 export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {

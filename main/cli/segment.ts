@@ -1,0 +1,162 @@
+// `delineate segment`: one image, one or more prompts, against one cached image encoding. Writes
+// the mask (PNG 0/255, or NIfTI with the source's geometry) and optionally the raw logits (.npy).
+
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { Engine } from '../engine/runtime/engine.ts';
+import { openClipSegModel } from '../engine/model/clipseg-model.ts';
+import { logitsToMask } from '../engine/model/postprocess.ts';
+import { preprocess } from '../engine/model/preprocess.ts';
+import { writeNpy } from '../engine/model/npy.ts';
+import { type ImportItem, scanImport } from '../io/import-scan.ts';
+import { binaryMaskToPng } from '../io/png-mask.ts';
+import { sliceGeometry } from '../io/geometry.ts';
+import { writeGreyImage, writeLabelMask } from '../io/nifti.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { resolveModel } from '../models/registry.ts';
+import type { Raster } from '../io/raster.ts';
+import { intOption, parse, providerOption, UsageError } from './args.ts';
+
+const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [options]
+
+  --model DIR|NAME   model folder or installed model name (default: the installed one)
+  --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); volumes use --frame (default middle)
+  --frame N          slice/frame of a volume or multi-frame DICOM (0-based)
+  --prompt TEXT      what to segment; repeat for several prompts (one image encoding serves all)
+  --prompts FILE     more prompts, one per line (blank lines and lines starting with # skipped)
+  --threshold T      probability threshold in [0, 1] (default 0.5)
+  --out PATH         mask file: .png (0/255), .nii or .nii.gz (uint8 label, source geometry);
+                     with several prompts a folder, masks named NN-<prompt>.<--format>
+  --format F         png | nii | nii.gz for --out folders (default png)
+  --logits PATH      raw float32 logits at model resolution as .npy [H, W] (a folder for several prompts)
+  --data DIR         data folder holding installed models
+  --provider P       auto | cuda | webgpu | cpu      --threads N   CPU threads
+  --json             one JSON line per prompt`;
+
+const maskFormats = ['png', 'nii', 'nii.gz'] as const;
+type MaskFormat = (typeof maskFormats)[number];
+
+function formatOf(path: string): MaskFormat {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.nii.gz')) return 'nii.gz';
+  if (lower.endsWith('.nii')) return 'nii';
+  if (lower.endsWith('.png')) return 'png';
+  throw new UsageError(`--out ${path}: the mask format comes from the extension: .png, .nii or .nii.gz`);
+}
+
+const slug = (prompt: string): string => prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'empty';
+
+function readPrompts(lists: Record<string, string[]>, file: string | undefined): string[] {
+  const prompts = [...(lists.prompt ?? [])];
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--prompts ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    prompts.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+  }
+  if (prompts.length === 0) throw new UsageError(`give at least one --prompt (or --prompts FILE)\n\n${help}`);
+  return prompts;
+}
+
+/** Reads the image the way import does: any supported format, as the 8-bit raster the model sees. */
+async function openImage(path: string, frame: number | undefined): Promise<{ item: ImportItem; frame: number; raster: Raster }> {
+  for await (const entry of scanImport([path], { thumbnailSize: 16 })) {
+    if (entry.kind === 'failure') throw new Error(`${entry.path}: ${entry.reason}`);
+    if (entry.kind === 'medvlsm-dataset') throw new UsageError(`--image ${path} is a dataset folder; give one image file`);
+    const k = frame ?? entry.defaultFrame;
+    if (k < 0 || k >= entry.frames) throw new UsageError(`--frame ${k}: ${path} has frames 0..${entry.frames - 1}`);
+    return { item: entry, frame: k, raster: await entry.loadFrame(k) };
+  }
+  throw new UsageError(`--image ${path}: no image found`);
+}
+
+export async function segmentCommand(argv: string[]): Promise<void> {
+  const { values, lists, flags } = parse(argv, {
+    model: { type: 'string' }, image: { type: 'string' }, frame: { type: 'string' }, prompt: { type: 'string', multiple: true }, prompts: { type: 'string' },
+    threshold: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, logits: { type: 'string' }, data: { type: 'string' },
+    provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+  }, help);
+  if (!values.image) throw new UsageError(`--image is required\n\n${help}`);
+  const prompts = readPrompts(lists, values.prompts);
+  const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
+  if (!(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number in [0, 1], got '${values.threshold}'`);
+  const format = (values.format ?? 'png') as MaskFormat;
+  if (!maskFormats.includes(format)) throw new UsageError(`--format must be png, nii or nii.gz, got '${values.format}'`);
+  const several = prompts.length > 1;
+  if (values.out && !several) formatOf(values.out);
+  if (several && values.out && /\.(png|nii|nii\.gz)$/i.test(values.out)) throw new UsageError(`--out ${values.out}: with several prompts --out is a folder (masks named per prompt)`);
+  if (values.frame !== undefined) intOption(values.frame, 'frame', 0, 0);
+
+  const modelDir = resolveModel(values.model, dataPaths.models(dataFolder(values.data))).dir;
+  const { item, frame, raster } = await openImage(values.image, values.frame === undefined ? undefined : Number(values.frame));
+  const engine = new Engine({ provider: providerOption(values.provider), threads: values.threads ? intOption(values.threads, 'threads', 2) : undefined });
+  try {
+    const t0 = performance.now();
+    const model = await openClipSegModel(modelDir, engine);
+    const loadMs = performance.now() - t0;
+    const size = model.preprocess.height;
+    const t1 = performance.now();
+    const key = `${item.contentHash}:${frame}`;
+    await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
+    const encodeMs = performance.now() - t1;
+    if (!flags.json) console.error(`model ${modelDir} loaded in ${(loadMs / 1000).toFixed(1)} s; image ${item.width}×${item.height} encoded in ${encodeMs.toFixed(0)} ms`);
+    for (const [n, prompt] of prompts.entries()) {
+      const t = performance.now();
+      const logits = await model.segmenter.logits(key, prompt);
+      const mask = logitsToMask(logits, size, size, item.height, item.width, threshold);
+      const ms = performance.now() - t;
+      const area = mask.reduce((a, b) => a + b, 0);
+      const written: string[] = [];
+      const name = `${String(n + 1).padStart(2, '0')}-${slug(prompt)}`;
+      if (values.out) {
+        const path = several ? (mkdirSync(values.out, { recursive: true }), join(values.out, `${name}.${format}`)) : values.out;
+        written.push(...writeMask(path, mask, item, frame, raster));
+      }
+      if (values.logits) {
+        const path = several ? (mkdirSync(values.logits, { recursive: true }), join(values.logits, `${name}.npy`)) : values.logits;
+        if (!several && extname(path).toLowerCase() !== '.npy') throw new UsageError(`--logits ${path}: the file name must end in .npy`);
+        writeNpy(path, { dtype: '<f4', shape: [size, size], data: logits });
+        written.push(path);
+      }
+      const result = { prompt, pixels: area, fraction: area / mask.length, width: item.width, height: item.height, frame, ms: Math.round(ms * 10) / 10, written };
+      if (flags.json) console.log(JSON.stringify(result));
+      else console.log(`"${prompt}": ${area} px (${((100 * area) / mask.length).toFixed(1)}%) in ${ms.toFixed(0)} ms${written.length ? ` → ${written.join(', ')}` : ''}`);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * PNG: 0/255 at the source size. NIfTI: uint8 label mask with the source's geometry (the slice's,
+ * for volumes); for PNG/JPEG sources the image itself is written beside it with the same header,
+ * so the two overlay in any viewer.
+ */
+function writeMask(path: string, mask: Uint8Array, item: ImportItem, frame: number, raster: Raster): string[] {
+  if (existsAsFolder(path)) throw new UsageError(`--out ${path} is a folder; give a file name ending in .png, .nii or .nii.gz`);
+  const format = formatOf(path);
+  if (format === 'png') {
+    writeFileAtomic(path, binaryMaskToPng(mask, { width: item.width, height: item.height }));
+    return [path];
+  }
+  const geometry = item.frames > 1 || item.geometry.dims[2] > 1 ? sliceGeometry(item.geometry, frame) : item.geometry;
+  writeLabelMask(path, mask, geometry);
+  if (item.kind !== 'raster') return [path];
+  const imagePath = path.replace(/(\.nii(\.gz)?)$/i, '_image$1');
+  const grey = new Uint8Array(item.width * item.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = raster.channels >= 3 ? Math.round(0.299 * raster.data[i * raster.channels] + 0.587 * raster.data[i * raster.channels + 1] + 0.114 * raster.data[i * raster.channels + 2]) : raster.data[i * raster.channels];
+  writeGreyImage(imagePath, grey, 'uint8', geometry);
+  return [path, imagePath];
+}
+
+function existsAsFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

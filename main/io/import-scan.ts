@@ -1,0 +1,332 @@
+// Import scanning: walks the files and folders a user picked and turns each into what the library
+// stores about an image (hash, size, frames, modality, spacing, geometry, window, thumbnail), or a
+// reason it could not be read. One bad file never stops the scan. Pixels are not kept: each item
+// has a loader that re-reads its file, so scanning thousands of images holds only thumbnails.
+
+import { createHash } from 'node:crypto';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { decodeDicom, dicomDisplayFrame, type DicomImage } from './dicom.ts';
+import { detectFileKind } from './file-kind.ts';
+import { rasterGeometry, type Geometry } from './geometry.ts';
+import { decodeImage } from './image-decode.ts';
+import { isMedVlsmDatasetFolder, readMedVlsmDataset, type MedVlsmDataset } from './medvlsm-dataset.ts';
+import { decodeNifti, niftiSlice, type NiftiVolume } from './nifti.ts';
+import type { Raster } from './raster.ts';
+import { makeThumbnail } from './thumbnail.ts';
+import { applyWindow, defaultWindow, type Window } from './window.ts';
+
+export { makeThumbnail } from './thumbnail.ts';
+
+export interface ImportItem {
+  kind: 'raster' | 'dicom' | 'nifti';
+  /** file format as recognised from its first bytes */
+  format: 'png' | 'jpeg' | 'dicom' | 'nifti';
+  /** absolute path */
+  sourcePath: string;
+  fileName: string;
+  /** sha256 of the file's bytes, hex */
+  contentHash: string;
+  byteLength: number;
+  width: number;
+  height: number;
+  /** DICOM frames or NIfTI slices (third axis); 1 for PNG/JPEG */
+  frames: number;
+  /** the frame the thumbnail shows: the middle slice of a volume, else 0 */
+  defaultFrame: number;
+  /** DICOM Modality ('CT', 'CR', 'US', ...); null when the file does not say */
+  modality: string | null;
+  /** [row spacing, column spacing] in mm (DICOM order); null when the file gives none (1 mm is used) */
+  pixelSpacing: [number, number] | null;
+  geometry: Geometry;
+  /** the window that makes the display (and model input) grey; null for 8-bit and colour images */
+  window: Window | null;
+  /** channels of the display raster: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA */
+  channels: 1 | 2 | 3 | 4;
+  /** PNG, longer side at most 128 */
+  thumbnail: Uint8Array;
+  /** something the reader left out, e.g. the later volumes of a 4-D NIfTI */
+  note?: string;
+  /** sourcePath of an earlier item in this scan with the same bytes */
+  duplicateOf?: string;
+  /** Re-reads the file and returns one frame as an 8-bit display raster (through `window`); fails if the file changed. */
+  loadFrame(frame?: number): Promise<Raster>;
+}
+
+export interface ImportDataset {
+  kind: 'medvlsm-dataset';
+  sourcePath: string;
+  fileName: string;
+  dataset: MedVlsmDataset;
+}
+
+export interface ImportFailure {
+  kind: 'failure';
+  path: string;
+  reason: string;
+}
+
+export type ImportEntry = ImportItem | ImportDataset | ImportFailure;
+
+export interface ImportProgress {
+  filesSeen: number;
+  /** known once the walk is done, which happens before the first file is read */
+  filesTotal?: number;
+  /** new items and datasets (duplicates not counted) */
+  imported: number;
+  duplicates: number;
+  failed: number;
+}
+
+export interface ScanOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+  /** thumbnail size (longer side); default 128 */
+  thumbnailSize?: number;
+}
+
+/** Thrown by a loader when its file's bytes no longer match the hash taken at import. */
+export class SourceChangedError extends Error {
+  constructor(readonly path: string) {
+    super(`${path}: the file changed since it was imported (content hash differs)`);
+    this.name = 'SourceChangedError';
+  }
+}
+
+type Found = { type: 'file'; path: string } | { type: 'dataset'; path: string } | { type: 'failure'; path: string; reason: string };
+
+/**
+ * Scans files and folders (recursively; entries sorted by name; hidden names starting with '.'
+ * skipped; a folder with anns/, images/ and masks/ is one MedVLSM dataset, not walked further).
+ * Yields one entry per file or dataset, in walk order. Aborting the signal rejects the iteration.
+ */
+export async function* scanImport(paths: readonly string[], options: ScanOptions = {}): AsyncIterable<ImportEntry> {
+  const { signal, onProgress } = options;
+  const found = await walk(paths, signal);
+  const progress: ImportProgress = { filesSeen: 0, filesTotal: found.length, imported: 0, duplicates: 0, failed: 0 };
+  onProgress?.({ ...progress });
+  const byHash = new Map<string, ImportItem>();
+  for (const entry of found) {
+    signal?.throwIfAborted();
+    const result = await scanEntry(entry, byHash, options.thumbnailSize ?? 128, signal);
+    progress.filesSeen++;
+    if (result.kind === 'failure') progress.failed++;
+    else if (result.kind !== 'medvlsm-dataset' && result.duplicateOf) progress.duplicates++;
+    else progress.imported++;
+    onProgress?.({ ...progress });
+    yield result;
+  }
+}
+
+async function scanEntry(entry: Found, byHash: Map<string, ImportItem>, thumbnailSize: number, signal?: AbortSignal): Promise<ImportEntry> {
+  if (entry.type === 'failure') return { kind: 'failure', path: entry.path, reason: entry.reason };
+  try {
+    if (entry.type === 'dataset') {
+      return { kind: 'medvlsm-dataset', sourcePath: entry.path, fileName: basename(entry.path), dataset: await readMedVlsmDataset(entry.path, { signal }) };
+    }
+    const bytes = await readFile(entry.path);
+    const contentHash = sha256(bytes);
+    const first = byHash.get(contentHash);
+    if (first) return { ...first, sourcePath: entry.path, fileName: basename(entry.path), duplicateOf: first.sourcePath, loadFrame: loader(entry.path, contentHash, first) };
+    const item = describe(bytes, entry.path, contentHash, thumbnailSize);
+    byHash.set(contentHash, item);
+    return item;
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return { kind: 'failure', path: entry.path, reason: reasonOf(e, entry.path) };
+  }
+}
+
+/** The message without the path prefix the decoders put in front (the failure carries the path). */
+function reasonOf(e: unknown, path: string): string {
+  const message = e instanceof Error ? e.message : String(e);
+  for (const prefix of [`${path}: cannot decode image: `, `${path}: `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
+  return message;
+}
+
+// ---- the walk -----------------------------------------------------------------------------
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // code units: the same order on every machine and locale
+
+async function walk(paths: readonly string[], signal?: AbortSignal): Promise<Found[]> {
+  const out: Found[] = [];
+  const seenFiles = new Set<string>();
+  const seenDirs = new Set<string>(); // real paths, so a symlink loop is walked once
+  const visit = async (path: string, top: boolean): Promise<void> => {
+    signal?.throwIfAborted();
+    let info;
+    try {
+      info = await stat(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // a dangling link inside a folder is not worth a failure; a path the user named is
+      if (top || code !== 'ENOENT') out.push({ type: 'failure', path, reason: code === 'ENOENT' ? 'no such file or folder' : (e as Error).message });
+      return;
+    }
+    if (info.isFile()) {
+      if (!seenFiles.has(path)) out.push({ type: 'file', path });
+      seenFiles.add(path);
+      return;
+    }
+    if (!info.isDirectory()) {
+      if (top) out.push({ type: 'failure', path, reason: 'not a regular file or folder' });
+      return;
+    }
+    const real = await realpath(path);
+    if (seenDirs.has(real)) return;
+    seenDirs.add(real);
+    if (isMedVlsmDatasetFolder(path)) {
+      out.push({ type: 'dataset', path });
+      return;
+    }
+    let names: string[];
+    try {
+      names = await readdir(path);
+    } catch (e) {
+      out.push({ type: 'failure', path, reason: `cannot list folder: ${(e as Error).message}` });
+      return;
+    }
+    for (const name of names.filter((n) => !n.startsWith('.')).sort(byName)) await visit(join(path, name), false);
+  };
+  for (const p of paths) await visit(resolve(p), true);
+  return out;
+}
+
+// ---- one file -------------------------------------------------------------------------------
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+type Described = Omit<ImportItem, 'sourcePath' | 'fileName' | 'contentHash' | 'byteLength' | 'thumbnail' | 'loadFrame' | 'duplicateOf'>;
+
+/** Decodes a file in full (which is what proves it readable) and describes it. */
+function describe(bytes: Uint8Array, path: string, contentHash: string, thumbnailSize: number): ImportItem {
+  if (bytes.length === 0) throw new Error('the file is empty');
+  const decoded = decodeFile(bytes, path);
+  const item: ImportItem = {
+    ...decoded.meta,
+    sourcePath: path,
+    fileName: basename(path),
+    contentHash,
+    byteLength: bytes.length,
+    thumbnail: makeThumbnail(decoded.display(decoded.meta.defaultFrame), thumbnailSize),
+    loadFrame: () => Promise.reject(new Error('unreachable')),
+  };
+  item.loadFrame = loader(path, contentHash, item);
+  return item;
+}
+
+/** The file's description and a function giving any frame as a display raster. */
+function decodeFile(bytes: Uint8Array, path: string): { meta: Described; display(frame: number): Raster } {
+  const kind = detectFileKind(bytes);
+  if (kind === 'png' || kind === 'jpeg') {
+    const raster = decodeImage(bytes, path);
+    const { window, display } = rasterDisplay(raster);
+    const meta: Described = { kind: 'raster', format: kind, width: raster.width, height: raster.height, frames: 1, defaultFrame: 0, modality: null, pixelSpacing: null, geometry: rasterGeometry(raster.width, raster.height), window, channels: raster.channels };
+    return { meta, display: (frame) => (checkFrame(frame, 1, path), display) };
+  }
+  if (kind === 'dicom') return dicomFile(decodeDicom(bytes, path), path);
+  if (kind === 'nifti') return niftiFile(decodeNifti(bytes, path), path);
+  throw new Error('not a PNG, JPEG, DICOM or NIfTI file');
+}
+
+/** 8-bit images show as they are; 16-bit grey is windowed over its full range, 16-bit colour scaled. */
+function rasterDisplay(raster: Raster): { window: Window | null; display: Raster } {
+  if (raster.bitDepth === 8) return { window: null, display: raster };
+  const { width, height, channels, data } = raster;
+  const n = width * height;
+  const out = new Uint8Array(n * channels);
+  let window: Window | null = null;
+  if (channels <= 2) {
+    const grey = new Float32Array(n);
+    for (let i = 0; i < n; i++) grey[i] = data[i * channels];
+    window = defaultWindow(grey);
+    const shown = applyWindow(grey, window);
+    for (let i = 0; i < n; i++) out[i * channels] = shown[i];
+  }
+  for (let i = 0; i < out.length; i++) {
+    // colour samples, and the alpha of grey+alpha
+    if (channels > 2 || i % channels === 1) out[i] = Math.round(data[i] / 257);
+  }
+  return { window, display: { width, height, channels, bitDepth: 8, data: out } };
+}
+
+function dicomFile(image: DicomImage, path: string): { meta: Described; display(frame: number): Raster } {
+  const frames = image.frames.length;
+  const colour = image.samplesPerPixel === 3;
+  // one window for every frame, so a multi-frame series does not flicker from frame to frame
+  const window = colour ? null : (image.window ?? defaultWindow(range(image.frames)));
+  const meta: Described = {
+    kind: 'dicom',
+    format: 'dicom',
+    width: image.width,
+    height: image.height,
+    frames,
+    defaultFrame: Math.floor(frames / 2),
+    modality: image.modality || null,
+    pixelSpacing: image.pixelSpacing,
+    geometry: image.geometry,
+    window,
+    channels: colour ? 3 : 1,
+  };
+  const display = (frame: number): Raster => {
+    checkFrame(frame, frames, path);
+    return { width: image.width, height: image.height, channels: colour ? 3 : 1, bitDepth: 8, data: dicomDisplayFrame(image, frame, window ?? undefined) };
+  };
+  return { meta, display };
+}
+
+function niftiFile(volume: NiftiVolume, path: string): { meta: Described; display(frame: number): Raster } {
+  const [width, height] = volume.geometry.dims;
+  const frames = volume.geometry.dims[2];
+  const { calMin, calMax } = volume.header;
+  // cal_min/cal_max is the writer's intended display range; else the whole volume's range
+  const window = calMax > calMin ? defaultWindow([calMin, calMax]) : defaultWindow(range([volume.data]));
+  const meta: Described = {
+    kind: 'nifti',
+    format: 'nifti',
+    width,
+    height,
+    frames,
+    defaultFrame: Math.floor(frames / 2),
+    modality: null,
+    pixelSpacing: [volume.geometry.spacing[1], volume.geometry.spacing[0]],
+    geometry: volume.geometry,
+    window,
+    channels: 1,
+  };
+  if (volume.note) meta.note = volume.note;
+  const display = (frame: number): Raster => {
+    checkFrame(frame, frames, path);
+    return { width, height, channels: 1, bitDepth: 8, data: applyWindow(niftiSlice(volume, frame).values, window) };
+  };
+  return { meta, display };
+}
+
+/** [min, max] over all arrays, ignoring NaN; [] when there is no number. */
+function range(arrays: ArrayLike<number>[]): number[] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return min <= max ? [min, max] : [];
+}
+
+function checkFrame(frame: number, frames: number, path: string): void {
+  if (!(Number.isInteger(frame) && frame >= 0 && frame < frames)) throw new RangeError(`${path}: frame ${frame} is outside 0..${frames - 1}`);
+}
+
+/** Re-reads the file when a frame is needed; the same bytes give the same window, so frames match the thumbnail. */
+function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defaultFrame'>): (frame?: number) => Promise<Raster> {
+  return async (frame = item.defaultFrame) => {
+    const bytes = await readFile(path);
+    if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
+    return decodeFile(bytes, path).display(frame);
+  };
+}

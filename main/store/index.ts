@@ -1,0 +1,12 @@
+// The store's public surface: open a database, then use its repositories.
+export { openStore, Store, type StoreFile, type StoreOptions } from './store.ts';
+export { dataFolder, dataPaths, insideDataFolder } from './data-folder.ts';
+export { migrate, migrations, schemaVersion, type Migration } from './migrations.ts';
+export { encodeMask, decodeMask } from './mask-codec.ts';
+export { contentHash, type Image, type ImageUpdate, type ImageWindow, type NewImage } from './images.ts';
+export type { Project } from './projects.ts';
+export type { Label, NewLabel } from './labels.ts';
+export type { Mask, MaskInfo, MaskKind, MaskSlot, MaskSource, NewMask } from './masks.ts';
+export type { Adapter, NewAdapter } from './adapters.ts';
+export { jobKinds, type FinalJobState, type Job, type JobKind, type JobLogLine, type JobProgress, type JobState } from './jobs.ts';
+export * from './errors.ts';
