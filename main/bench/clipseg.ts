@@ -1,14 +1,17 @@
 // `bench encode | prompt | segment`: CLIPSeg inference at full size through the engine worker, as
 // the app runs it. encode = one image through the vision graph; prompt = a new prompt on a cached
-// image (text + decoder); segment = cold image + new prompt (preprocessed pixels in, logits out).
-// Real weights with --model DIR, else random weights of the rd64-refined architecture (timing does
-// not depend on the values).
+// image (text + decoder); segment = cold: a 512×512 RGB image preprocessed (PIL-exact resize to
+// 352) and encoded, then a new prompt (logits out).
+// Weights are random with the rd64-refined architecture: timing does not depend on their values,
+// and the same command then runs on a machine that cannot download the checkpoint.
 
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { type ClipSegConfig, parseClipSegConfig } from '../engine/model/config.ts';
 import { expectedClipSegWeights } from '../engine/model/weights.ts';
 import { type FloatWeight, type PromptTokenizer, Segmenter } from '../engine/model/segmenter.ts';
+import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts';
+import type { Raster } from '../io/raster.ts';
 import { type Measurement, timeIt } from './harness.ts';
 
 export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference }
@@ -40,6 +43,17 @@ const syntheticTokenizer = (c: ClipSegConfig): PromptTokenizer => ({
   },
 });
 
+/** A 512×512 RGB photo-sized input for the cold path, which includes PIL-exact preprocessing. */
+function raster(seed: number): Raster {
+  const data = new Uint8Array(512 * 512 * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { width: 512, height: 512, channels: 3, bitDepth: 8, data };
+}
+
 function pixels(size: number, seed: number): Float32Array {
   const p = new Float32Array(3 * size * size);
   let s = seed;
@@ -66,9 +80,11 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
       await segmenter.encodeImage('open-image', pixels(size, 1));
       fn = () => segmenter.logits('open-image', prompt());
     } else {
+      const pre = parsePreprocessConfig({ size: { height: size, width: size }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+      const inputs = [raster(1), raster(2)];
       fn = async () => {
         const key = `image-${n++}`;
-        await segmenter.encodeImage(key, pixels(size, n));
+        await segmenter.encodeImage(key, preprocess(inputs[n % 2], pre));
         return segmenter.logits(key, prompt());
       };
     }
