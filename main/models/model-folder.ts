@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, parseClipSegConfig, type ClipSegConfig } from '../engine/model/config.ts';
 import { isFloatDtype, readSafetensorsHeader, SafetensorsError, type SafetensorsHeader } from '../engine/model/safetensors.ts';
-import { expectedClipSegWeights, WeightsError } from '../engine/model/weights.ts';
+import { checkClipSegWeights, WeightsError } from '../engine/model/weights.ts';
 import { MANIFEST_FILE, missingModelFiles, pickModelFiles, REQUIRED_FILES, tokenizerChoice, TOKENIZER_RULE, WEIGHTS_FILE } from './layout.ts';
 import { describeFiles, ManifestError, readManifest, sha256File, type ModelManifest } from './manifest.ts';
 
@@ -129,20 +129,11 @@ function checkWeights(dir: string, config: ClipSegConfig): SafetensorsHeader {
     if (err instanceof SafetensorsError) throw new ModelFolderError(dir, err.message); // names the file and the problem
     throw err;
   }
-  const expected = expectedClipSegWeights(config);
-  const missing: string[] = [];
-  const wrongShapes: WeightsError['wrongShapes'] = [];
-  const wrongDtypes: WeightsError['wrongDtypes'] = [];
-  for (const [name, shape] of expected) {
-    const t = header.tensors.get(name);
-    if (!t) missing.push(name);
-    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) wrongShapes.push({ name, expected: shape, found: t.shape });
-    else if (!isFloatDtype(t.dtype)) wrongDtypes.push({ name, dtype: t.dtype });
-  }
-  // position_ids: a buffer older exports still carry, ignored by the loader too.
-  const unexpected = [...header.tensors.keys()].filter((n) => !expected.has(n) && !n.endsWith('.position_ids')).sort();
-  if (missing.length || unexpected.length || wrongShapes.length || wrongDtypes.length) {
-    throw new ModelFolderError(dir, new WeightsError(path, missing, unexpected, wrongShapes, wrongDtypes).message);
+  try {
+    checkClipSegWeights(header, config);
+  } catch (err) {
+    if (err instanceof WeightsError) throw new ModelFolderError(dir, err.message);
+    throw err;
   }
   return header;
 }
@@ -177,7 +168,8 @@ function checkManifest(dir: string, files: string[], rehash: boolean): { manifes
   }
   const rec = manifest.files[WEIGHTS_FILE];
   const st = statSync(join(dir, WEIGHTS_FILE));
-  return { manifest, sha256: rec && rec.mtime_ms === st.mtimeMs ? rec.sha256 : undefined };
+  // Millisecond resolution: file systems and copy tools keep mtimes to different precisions.
+  return { manifest, sha256: rec && Math.trunc(rec.mtime_ms) === Math.trunc(st.mtimeMs) ? rec.sha256 : undefined };
 }
 
 /** Validates a model folder and summarises it; throws a ModelFolderError naming what is wrong. */

@@ -119,16 +119,16 @@ test('the manifest caches the weights sha256 while size and mtime hold; rehash c
   const modelsDir = join(temp(), 'models');
   const { model } = importModel(tinyCopy(), modelsDir);
   const weights = join(model.dir, 'model.safetensors');
-  const { atime, mtime } = statSync(weights);
+  const { atimeMs, mtimeMs } = statSync(weights);
   // Damage the last byte in place and put the mtime back: only a rehash can notice.
   const fd = openSync(weights, 'r+');
   writeSync(fd, Buffer.from([0x5a]), 0, 1, statSync(weights).size - 1);
   closeSync(fd);
-  utimesSync(weights, atime, mtime);
+  utimesSync(weights, atimeMs / 1000, mtimeMs / 1000);
   assert.equal(inspectModelFolder(model.dir).sha256, sha256(fixtureBytes('model.safetensors')), 'the recorded hash is used');
   assert.throws(() => inspectModelFolder(model.dir, { rehash: true }), /model\.safetensors in .* does not match delineate-model\.json: sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}/);
   // A changed mtime makes the hash be computed again, and it is the damaged file's.
-  utimesSync(weights, atime, new Date(mtime.getTime() + 5000));
+  utimesSync(weights, atimeMs / 1000, mtimeMs / 1000 + 5);
   assert.equal(inspectModelFolder(model.dir).sha256, sha256(readFileSync(weights)));
 });
 

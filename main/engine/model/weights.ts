@@ -3,7 +3,7 @@
 // mismatched checkpoint is reported in full, not discovered tensor by tensor.
 
 import type { ClipSegConfig } from './config.ts';
-import { type FloatTensor, isFloatDtype, readSafetensorsHeader, readTensors } from './safetensors.ts';
+import { type FloatTensor, isFloatDtype, readSafetensorsHeader, readTensors, type SafetensorsHeader } from './safetensors.ts';
 
 /** Thrown for a checkpoint that does not match the config; lists every problem found. */
 export class WeightsError extends Error {
@@ -124,6 +124,16 @@ const isIgnoredBuffer = (name: string): boolean => name.endsWith('.position_ids'
  */
 export function loadClipSegWeights(path: string, config: ClipSegConfig): Map<string, FloatTensor> {
   const header = readSafetensorsHeader(path);
+  const expected = checkClipSegWeights(header, config);
+  return readTensors(path, { names: expected.keys(), header });
+}
+
+/**
+ * Checks a checkpoint's header against `config` without reading tensor data; returns the expected
+ * key → shape map. All problems are reported at once in a WeightsError.
+ */
+export function checkClipSegWeights(header: SafetensorsHeader, config: ClipSegConfig): Map<string, number[]> {
+  const path = header.path;
   const expected = expectedClipSegWeights(config);
   const missing: string[] = [];
   const wrongShapes: WeightsError['wrongShapes'] = [];
@@ -138,5 +148,5 @@ export function loadClipSegWeights(path: string, config: ClipSegConfig): Map<str
   if (missing.length || unexpected.length || wrongShapes.length || wrongDtypes.length) {
     throw new WeightsError(path, missing, unexpected, wrongShapes, wrongDtypes);
   }
-  return readTensors(path, { names: expected.keys(), header });
+  return expected;
 }
