@@ -2,19 +2,21 @@
 // the app runs it. encode = one image through the vision graph; prompt = a new prompt on a cached
 // image (text + decoder); segment = cold: a 512×512 RGB image preprocessed (PIL-exact resize to
 // 352) and encoded, then a new prompt (logits out).
-// Weights are random with the rd64-refined architecture: timing does not depend on their values,
-// and the same command then runs on a machine that cannot download the checkpoint.
+// With --model DIR the real checkpoint is loaded the app's way (so peak memory includes loading);
+// otherwise weights are random with the rd64-refined architecture: timing does not depend on their
+// values, and the command runs on a machine that cannot download the checkpoint.
 
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { type ClipSegConfig, parseClipSegConfig } from '../engine/model/config.ts';
 import { expectedClipSegWeights } from '../engine/model/weights.ts';
+import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { type FloatWeight, type PromptTokenizer, Segmenter } from '../engine/model/segmenter.ts';
 import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts';
 import type { Raster } from '../io/raster.ts';
 import { type Measurement, timeIt } from './harness.ts';
 
-export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference }
+export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string }
 
 /** CIDAS/clipseg-rd64-refined's architecture (HF defaults plus the refined head). */
 export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
@@ -65,14 +67,15 @@ function pixels(size: number, seed: number): Float32Array {
 }
 
 export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
-  const config = rd64Refined;
-  const size = 352;
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
   try {
-    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20 });
+    const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20 }) : undefined;
+    const config = model?.config ?? rd64Refined;
+    const size = model?.preprocess.height ?? 352;
+    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20 });
     let n = 0;
     const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
-    const detail = { size, threads: o.threads, weights: 'random (rd64-refined architecture)', provider: '' };
+    const detail = { size, threads: o.threads, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
     let fn: () => Promise<unknown>;
     if (which === 'encode') {
       fn = () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));
@@ -80,7 +83,7 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
       await segmenter.encodeImage('open-image', pixels(size, 1));
       fn = () => segmenter.logits('open-image', prompt());
     } else {
-      const pre = parsePreprocessConfig({ size: { height: size, width: size }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+      const pre = model?.preprocess ?? parsePreprocessConfig({ size: { height: size, width: size }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
       const inputs = [raster(1), raster(2)];
       fn = async () => {
         const key = `image-${n++}`;
