@@ -324,9 +324,15 @@ function checkFrame(frame: number, frames: number, path: string): void {
 
 /** Re-reads the file when a frame is needed; the same bytes give the same window, so frames match the thumbnail. */
 function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defaultFrame'>): (frame?: number) => Promise<Raster> {
-  return async (frame = item.defaultFrame) => {
-    const bytes = await readFile(path);
-    if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
-    return decodeFile(bytes, path).display(frame);
-  };
+  return (frame = item.defaultFrame) => loadSourceFrame(path, contentHash, frame);
+}
+
+/**
+ * One frame of an imported file as the 8-bit raster the model and the viewer see (the import's
+ * window), after checking the file still has the content hash taken at import.
+ */
+export async function loadSourceFrame(path: string, contentHash: string, frame: number): Promise<Raster> {
+  const bytes = await readFile(path);
+  if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
+  return decodeFile(bytes, path).display(frame);
 }

@@ -1,0 +1,32 @@
+// What the app asks of the model, independent of how it runs: a mask for one frame of a stored
+// image and a prompt. The API's prompt preview and the batch-segment job both go through it.
+
+export interface SourceImage {
+  id: number;
+  sourcePath: string;
+  contentHash: string;
+  width: number;
+  height: number;
+  frames: number;
+}
+
+export interface MaskPrediction {
+  width: number;
+  height: number;
+  /** 0/1 bytes, width × height, row-major, top row first */
+  mask: Uint8Array;
+  /** probability threshold applied */
+  threshold: number;
+  /** the model's input side (logits are modelSize²) */
+  modelSize: number;
+  /** true when the image encoding came from the cache (only text + decoder ran) */
+  cached: boolean;
+  ms: number;
+}
+
+export interface InferenceService {
+  /** A stable identity of the model in use (its folder name and weights hash), for provenance. */
+  readonly modelId: string;
+  predict(image: SourceImage, frame: number, prompt: string, threshold?: number): Promise<MaskPrediction>;
+  close(): Promise<void>;
+}
