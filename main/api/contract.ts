@@ -1,0 +1,164 @@
+// The typed contract between the renderer and the core: one operation per user action, each
+// answering an ApiResult (errors are values with a code and a readable message, never exceptions
+// crossing the boundary), plus job events. Type-only: the renderer imports it for types alone;
+// Electron's preload and the web host's bridge both implement DelineateApi.
+
+export type ApiErrorCode =
+  | 'not-found' // the project, image, mask, label, job or adapter does not exist
+  | 'invalid' // a request that cannot be right (wrong mask size, bad threshold, empty name)
+  | 'conflict' // would duplicate or contradict something stored
+  | 'no-model' // no usable model installed (message says how to install one)
+  | 'source' // an image's source file is missing, changed since import, or unreadable
+  | 'unavailable' // the operation's feature is not available in this build or state
+  | 'internal';
+
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface ProjectSummary {
+  id: number;
+  name: string;
+  createdAt: string;
+  images: number;
+  correctedMasks: number;
+}
+
+export type ImageFilter = 'all' | 'not-started' | 'model' | 'corrected';
+
+export interface ImageSummary {
+  id: number;
+  fileName: string;
+  width: number;
+  height: number;
+  frames: number;
+  modality: string | null;
+  pixelSpacing: number[] | null;
+  window: { center: number; width: number } | null;
+  status: 'not-started' | 'model' | 'corrected';
+  importedAt: string;
+}
+
+export interface ImagePage {
+  total: number;
+  images: ImageSummary[];
+}
+
+export interface LabelInfo {
+  id: number;
+  name: string;
+  color: string;
+  prompts: string[];
+}
+
+/** A binary mask on the wire: 0/1 bytes, width × height, row-major, top row first. */
+export interface MaskPixels {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+export interface PreviewResult extends MaskPixels {
+  threshold: number;
+  /** the image encoding was cached: only text + decoder ran */
+  cached: boolean;
+  ms: number;
+  modelId: string;
+}
+
+export interface MaskRecord {
+  id: number;
+  imageId: number;
+  labelId: number | null;
+  frame: number;
+  kind: 'model' | 'corrected';
+  source: 'model' | 'editor' | 'import';
+  width: number;
+  height: number;
+  area: number;
+  prompt: string | null;
+  adapterId: number | null;
+  threshold: number | null;
+  author: string | null;
+  parentId: number | null;
+  createdAt: string;
+}
+
+export type JobKind = 'adapt' | 'segment-batch' | 'import' | 'export';
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface JobInfo {
+  id: number;
+  kind: JobKind;
+  projectId: number | null;
+  state: JobState;
+  progress: { done: number; total: number; message?: string; [k: string]: unknown } | null;
+  error: string | null;
+  result: unknown;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type JobEvent =
+  | { type: 'state'; job: JobInfo }
+  | { type: 'progress'; jobId: number; progress: NonNullable<JobInfo['progress']> }
+  | { type: 'log'; jobId: number; line: string; at: string };
+
+export interface AdapterInfo {
+  id: number;
+  projectId: number | null;
+  name: string;
+  variant: string;
+  parentId: number | null;
+  metrics: Record<string, unknown>;
+  active: boolean;
+  createdAt: string;
+}
+
+export type ExportFormat = 'png' | 'png-index' | 'nii' | 'nii.gz' | 'dataset';
+
+export interface DelineateApi {
+  listProjects(): Promise<ApiResult<ProjectSummary[]>>;
+  createProject(req: { name: string }): Promise<ApiResult<ProjectSummary>>;
+  renameProject(req: { projectId: number; name: string }): Promise<ApiResult<ProjectSummary>>;
+  deleteProject(req: { projectId: number }): Promise<ApiResult<void>>;
+
+  listImages(req: { projectId: number; filter?: ImageFilter; search?: string; offset?: number; limit?: number }): Promise<ApiResult<ImagePage>>;
+  /** PNG bytes of the image's thumbnail. */
+  getThumbnail(req: { imageId: number }): Promise<ApiResult<Uint8Array>>;
+  /** One frame as the viewer shows it (the import's window applied), PNG bytes. */
+  getImageFrame(req: { imageId: number; frame?: number }): Promise<ApiResult<{ width: number; height: number; png: Uint8Array }>>;
+
+  listLabels(req: { projectId: number }): Promise<ApiResult<LabelInfo[]>>;
+  createLabel(req: { projectId: number; name: string; color?: string; prompts?: string[] }): Promise<ApiResult<LabelInfo>>;
+
+  /** The model's mask for a prompt, not saved (the preview while typing). */
+  previewMask(req: { imageId: number; frame?: number; prompt: string; threshold?: number }): Promise<ApiResult<PreviewResult>>;
+  /** Saves the model's mask for a prompt as kind 'model' (what the user started from). */
+  saveModelMask(req: { imageId: number; frame?: number; labelId?: number | null; prompt: string; threshold?: number }): Promise<ApiResult<MaskRecord>>;
+  /** Saves the user's mask as kind 'corrected' (the training data); a new version in its history. */
+  saveCorrectedMask(req: { imageId: number; frame?: number; labelId?: number | null; mask: MaskPixels; prompt?: string | null; author?: string | null }): Promise<ApiResult<MaskRecord>>;
+  currentMasks(req: { imageId: number }): Promise<ApiResult<MaskRecord[]>>;
+  getMask(req: { maskId: number }): Promise<ApiResult<MaskRecord & MaskPixels>>;
+  maskHistory(req: { imageId: number; labelId?: number | null; frame?: number; kind: 'model' | 'corrected' }): Promise<ApiResult<MaskRecord[]>>;
+
+  startJob(req: { kind: JobKind; projectId: number; config?: Record<string, unknown> }): Promise<ApiResult<JobInfo>>;
+  cancelJob(req: { jobId: number }): Promise<ApiResult<{ cancelled: boolean }>>;
+  listJobs(req: { projectId?: number; limit?: number }): Promise<ApiResult<JobInfo[]>>;
+  jobLog(req: { jobId: number; afterId?: number }): Promise<ApiResult<{ id: number; at: string; line: string }[]>>;
+
+  listAdapters(req: { projectId: number }): Promise<ApiResult<AdapterInfo[]>>;
+  activateAdapter(req: { adapterId: number }): Promise<ApiResult<AdapterInfo>>;
+  /** Re-activates the active adapter's parent (or none). */
+  rollbackAdapter(req: { projectId: number }): Promise<ApiResult<AdapterInfo | null>>;
+
+  /** Starts an export job; progress arrives as job events. */
+  exportMasks(req: { projectId: number; outDir: string; format: ExportFormat; kind?: 'corrected' | 'model' }): Promise<ApiResult<JobInfo>>;
+
+  /** Job state, progress and log events; returns the unsubscribe function. */
+  onJobEvent(listener: (e: JobEvent) => void): () => void;
+}

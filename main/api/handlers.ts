@@ -1,0 +1,212 @@
+// The core's implementation of DelineateApi: each operation validates its request, calls the
+// store, the job queue or the model, and turns any failure into an ApiError value. Electron's IPC
+// and the web host are thin transports over this object.
+
+import { ImageDecodeError } from '../io/raster.ts';
+import { encodePng } from '../io/image-decode.ts';
+import { loadSourceFrame, SourceChangedError } from '../io/import-scan.ts';
+import type { InferenceService } from '../inference/service.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { DuplicateError, InvalidValueError, MaskSizeError, NotFoundError, StoreError } from '../store/errors.ts';
+import { libraryPage, projectCounts } from '../store/library.ts';
+import type { Store } from '../store/store.ts';
+import type { Adapter } from '../store/adapters.ts';
+import type { Job } from '../store/jobs.ts';
+import type { MaskInfo } from '../store/masks.ts';
+import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, DelineateApi, JobInfo, JobKind, MaskRecord, ProjectSummary } from './contract.ts';
+
+export interface ApiDeps {
+  store: Store;
+  queue: JobQueue;
+  /** The model, when one is installed; the function is called on first use (opening is lazy). */
+  inference: () => InferenceService;
+  /** Job kinds this build has runners for (adapter training arrives with its own issue). */
+  jobKinds: readonly JobKind[];
+}
+
+/** A failure with an API code, thrown inside handlers and turned into an ApiError. */
+export class ApiFailure extends Error {
+  constructor(readonly code: ApiErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiFailure) return { code: e.code, message: e.message };
+  if (e instanceof NotFoundError) return { code: 'not-found', message: e.message };
+  if (e instanceof DuplicateError) return { code: 'conflict', message: e.message };
+  if (e instanceof InvalidValueError || e instanceof MaskSizeError || e instanceof RangeError) return { code: 'invalid', message: e.message };
+  if (e instanceof SourceChangedError || e instanceof ImageDecodeError) return { code: 'source', message: e.message };
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT' || err?.code === 'EACCES') return { code: 'source', message: err.message };
+  if (err?.name === 'ModelRegistryError' || err?.name === 'ModelFolderError') return { code: 'no-model', message: err.message };
+  if (e instanceof StoreError) return { code: 'invalid', message: e.message };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+async function result<T>(fn: () => T | Promise<T>): Promise<ApiResult<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    return { ok: false, error: toApiError(e) };
+  }
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new ApiFailure('not-found', `${what} does not exist`);
+  return value;
+};
+
+const jobInfo = (j: Job): JobInfo => ({
+  id: j.id, kind: j.kind, projectId: j.projectId, state: j.state, progress: j.progress, error: j.error, result: j.result,
+  createdAt: j.createdAt, startedAt: j.startedAt, finishedAt: j.finishedAt,
+});
+
+const adapterInfo = (a: Adapter): AdapterInfo => ({
+  id: a.id, projectId: a.projectId, name: a.name, variant: a.variant, parentId: a.parentId, metrics: a.metrics, active: a.active, createdAt: a.createdAt,
+});
+
+const maskRecord = (m: MaskInfo): MaskRecord => ({ ...m });
+
+export function createApi(deps: ApiDeps): DelineateApi {
+  const { store, queue } = deps;
+
+  const image = (id: number) => need(store.images.get(id), `image ${id}`);
+  const frameOf = (img: { frames: number; id: number }, frame: number | undefined): number => {
+    const k = frame ?? Math.floor(img.frames / 2);
+    if (!Number.isInteger(k) || k < 0 || k >= img.frames) throw new ApiFailure('invalid', `image ${img.id} has frames 0..${img.frames - 1}, not ${k}`);
+    return k;
+  };
+  const summary = (id: number): ProjectSummary => {
+    const p = need(store.projects.get(id), `project ${id}`);
+    const counts = projectCounts(store.db).get(id) ?? { images: 0, correctedMasks: 0 };
+    return { id: p.id, name: p.name, createdAt: p.createdAt, ...counts };
+  };
+  const threshold = (t: number | undefined): number => {
+    const v = t ?? 0.5;
+    if (!(v >= 0 && v <= 1)) throw new ApiFailure('invalid', `threshold must be in [0, 1], got ${t}`);
+    return v;
+  };
+  const labelCheck = (imageProject: number, labelId: number | null | undefined): number | null => {
+    if (labelId == null) return null;
+    const label = need(store.labels.get(labelId), `label ${labelId}`);
+    if (label.projectId !== imageProject) throw new ApiFailure('invalid', `label ${labelId} belongs to another project`);
+    return labelId;
+  };
+
+  return {
+    listProjects: () => result(() => {
+      const counts = projectCounts(store.db);
+      return store.projects.list().map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, ...(counts.get(p.id) ?? { images: 0, correctedMasks: 0 }) }));
+    }),
+    createProject: ({ name }) => result(() => summary(store.projects.create(name.trim()).id)),
+    renameProject: ({ projectId, name }) => result(() => summary(store.projects.rename(projectId, name.trim()).id)),
+    deleteProject: ({ projectId }) => result(() => {
+      if (!store.projects.remove(projectId)) throw new ApiFailure('not-found', `project ${projectId} does not exist`);
+    }),
+
+    listImages: (q) => result(() => {
+      need(store.projects.get(q.projectId), `project ${q.projectId}`);
+      const page = libraryPage(store.db, q);
+      return { total: page.total, images: page.rows };
+    }),
+    getThumbnail: ({ imageId }) => result(() => {
+      image(imageId);
+      const png = store.images.thumbnail(imageId);
+      if (!png) throw new ApiFailure('not-found', `image ${imageId} has no thumbnail`);
+      return png;
+    }),
+    getImageFrame: ({ imageId, frame }) => result(async () => {
+      const img = image(imageId);
+      const raster = await loadSourceFrame(img.sourcePath, img.contentHash, frameOf(img, frame));
+      return { width: raster.width, height: raster.height, png: encodePng(raster) };
+    }),
+
+    listLabels: ({ projectId }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      return store.labels.list(projectId).map(({ id, name, color, prompts }) => ({ id, name, color, prompts }));
+    }),
+    createLabel: ({ projectId, name, color, prompts }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      const l = store.labels.create({ projectId, name: name.trim(), color: color ?? '#ff3b30', prompts: prompts ?? [name.trim()] });
+      return { id: l.id, name: l.name, color: l.color, prompts: l.prompts };
+    }),
+
+    previewMask: (req) => result(async () => {
+      const img = image(req.imageId);
+      const inference = deps.inference();
+      const p = await inference.predict(img, frameOf(img, req.frame), req.prompt, threshold(req.threshold));
+      return { width: p.width, height: p.height, pixels: p.mask, threshold: p.threshold, cached: p.cached, ms: p.ms, modelId: inference.modelId };
+    }),
+    saveModelMask: (req) => result(async () => {
+      const img = image(req.imageId);
+      const frame = frameOf(img, req.frame);
+      const labelId = labelCheck(img.projectId, req.labelId);
+      const p = await deps.inference().predict(img, frame, req.prompt, threshold(req.threshold));
+      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold }));
+    }),
+    saveCorrectedMask: (req) => result(() => {
+      const img = image(req.imageId);
+      const frame = frameOf(img, req.frame);
+      const labelId = labelCheck(img.projectId, req.labelId);
+      const { width, height, pixels } = req.mask;
+      if (width !== img.width || height !== img.height) throw new ApiFailure('invalid', `the mask is ${width}×${height} but image ${img.id} is ${img.width}×${img.height}`);
+      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'corrected', width, height, pixels, prompt: req.prompt ?? null, author: req.author ?? null }));
+    }),
+    currentMasks: ({ imageId }) => result(() => {
+      image(imageId);
+      return store.masks.listCurrent({ imageId }).map(maskRecord);
+    }),
+    getMask: ({ maskId }) => result(() => {
+      const m = need(store.masks.get(maskId), `mask ${maskId}`);
+      return { ...maskRecord(m), pixels: m.pixels };
+    }),
+    maskHistory: ({ imageId, labelId, frame, kind }) => result(() => {
+      const img = image(imageId);
+      return store.masks.history({ imageId, labelId: labelId ?? null, frame: frameOf(img, frame), kind }).map(maskRecord);
+    }),
+
+    startJob: ({ kind, projectId, config }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      if (!deps.jobKinds.includes(kind)) throw new ApiFailure('unavailable', `this build cannot run '${kind}' jobs (available: ${deps.jobKinds.join(', ') || 'none'})`);
+      return jobInfo(queue.enqueue(kind, { ...(config ?? {}), projectId }, { projectId }));
+    }),
+    cancelJob: ({ jobId }) => result(() => {
+      need(store.jobs.get(jobId), `job ${jobId}`);
+      return { cancelled: queue.cancel(jobId) };
+    }),
+    listJobs: ({ projectId, limit }) => result(() => store.jobs.list({ projectId, limit: limit ?? 50 }).map(jobInfo)),
+    jobLog: ({ jobId, afterId }) => result(() => {
+      need(store.jobs.get(jobId), `job ${jobId}`);
+      return store.jobs.log(jobId, { afterId }).map(({ id, at, line }) => ({ id, at, line }));
+    }),
+
+    listAdapters: ({ projectId }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      return store.adapters.list({ projectId, includeSiteWide: true }).map(adapterInfo);
+    }),
+    activateAdapter: ({ adapterId }) => result(() => {
+      need(store.adapters.get(adapterId), `adapter ${adapterId}`);
+      return adapterInfo(store.adapters.activate(adapterId));
+    }),
+    rollbackAdapter: ({ projectId }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      const a = store.adapters.rollback(projectId);
+      return a ? adapterInfo(a) : null;
+    }),
+
+    exportMasks: ({ projectId, outDir, format, kind }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      if (!outDir) throw new ApiFailure('invalid', 'choose a folder to export into');
+      if (!deps.jobKinds.includes('export')) throw new ApiFailure('unavailable', 'this build cannot run export jobs');
+      return jobInfo(queue.enqueue('export', { projectId, outDir, format, kind: kind ?? 'corrected' }, { projectId }));
+    }),
+
+    onJobEvent: (listener) => queue.subscribe((e) => {
+      if (e.type === 'state') listener({ type: 'state', job: jobInfo(e.job) });
+      else if (e.type === 'progress') listener({ type: 'progress', jobId: e.jobId, progress: e.progress });
+      else listener({ type: 'log', jobId: e.jobId, line: e.line.line, at: e.line.at });
+    }),
+  };
+}

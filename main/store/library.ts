@@ -1,0 +1,66 @@
+// The image library as the browser shows it: one page of a project's images with each image's
+// annotation status, filtered and searched in SQL so thousands of images page quickly.
+
+import type Database from 'better-sqlite3';
+
+export type LibraryFilter = 'all' | 'not-started' | 'model' | 'corrected';
+
+export interface LibraryRow {
+  id: number;
+  fileName: string;
+  width: number;
+  height: number;
+  frames: number;
+  modality: string | null;
+  pixelSpacing: number[] | null;
+  window: { center: number; width: number } | null;
+  status: 'not-started' | 'model' | 'corrected';
+  importedAt: string;
+}
+
+interface Row {
+  id: number;
+  file_name: string;
+  width: number;
+  height: number;
+  frames: number;
+  modality: string | null;
+  pixel_spacing: string | null;
+  window: string | null;
+  imported_at: string;
+  status: LibraryRow['status'];
+}
+
+const STATUS = `CASE
+  WHEN EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'corrected') THEN 'corrected'
+  WHEN EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'model') THEN 'model'
+  ELSE 'not-started' END`;
+
+/** `search` matches file names case-insensitively (substring; % and _ are literal). */
+export function libraryPage(db: Database.Database, q: { projectId: number; filter?: LibraryFilter; search?: string; offset?: number; limit?: number }): { total: number; rows: LibraryRow[] } {
+  const filter = q.filter ?? 'all';
+  const pattern = q.search ? `%${q.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const where = `i.project_id = @projectId AND (@pattern IS NULL OR lower(i.file_name) LIKE @pattern ESCAPE '\\') AND (@filter = 'all' OR ${STATUS} = @filter)`;
+  const params = { projectId: q.projectId, pattern, filter };
+  const total = (db.prepare(`SELECT count(*) AS n FROM images i WHERE ${where}`).get(params) as { n: number }).n;
+  const limit = Math.max(0, Math.min(q.limit ?? 200, 1000));
+  const rows = db.prepare(`SELECT i.id, i.file_name, i.width, i.height, i.frames, i.modality, i.pixel_spacing, i.window, i.imported_at, ${STATUS} AS status
+    FROM images i WHERE ${where} ORDER BY i.file_name COLLATE NOCASE, i.id LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset: Math.max(0, q.offset ?? 0) }) as Row[];
+  return {
+    total,
+    rows: rows.map((r) => ({
+      id: r.id, fileName: r.file_name, width: r.width, height: r.height, frames: r.frames, modality: r.modality,
+      pixelSpacing: r.pixel_spacing ? JSON.parse(r.pixel_spacing) : null, window: r.window ? JSON.parse(r.window) : null,
+      status: r.status, importedAt: r.imported_at,
+    })),
+  };
+}
+
+/** Image and corrected-mask counts per project. */
+export function projectCounts(db: Database.Database): Map<number, { images: number; correctedMasks: number }> {
+  const rows = db.prepare(`SELECT p.id,
+      (SELECT count(*) FROM images i WHERE i.project_id = p.id) AS images,
+      (SELECT count(DISTINCT m.image_id || ':' || ifnull(m.label_id, '') || ':' || m.frame) FROM masks m JOIN images i ON i.id = m.image_id WHERE i.project_id = p.id AND m.kind = 'corrected') AS corrected
+    FROM projects p`).all() as { id: number; images: number; corrected: number }[];
+  return new Map(rows.map((r) => [r.id, { images: r.images, correctedMasks: r.corrected }]));
+}
