@@ -46,7 +46,7 @@ test('usage errors exit 2 and say what is wrong', () => {
   assert.match(unknown.err, /unknown command 'segmentify'/);
   const badBench = run('bench', 'nope');
   assert.equal(badBench.code, 2);
-  assert.match(badBench.err, /unknown benchmark 'nope' \(known: block\)/);
+  assert.match(badBench.err, /unknown benchmark 'nope' \(known: block, encode, prompt, segment\)/);
   const badOption = run('demo', '--epochs', 'many');
   assert.equal(badOption.code, 2);
   assert.match(badOption.err, /--epochs must be an integer ≥ 1, got 'many'/);
@@ -59,4 +59,18 @@ test('--help lists the commands', () => {
   const r = run('--help');
   assert.equal(r.code, 0);
   for (const c of ['demo', 'bench', 'providers']) assert.match(r.out, new RegExp(`^  ${c} `, 'm'));
+});
+
+test('bench encode / prompt / segment --json print one object named for the bench (tiny model)', () => {
+  const model = new URL('../fixtures/clipseg-tiny/', import.meta.url).pathname;
+  for (const name of ['encode', 'prompt', 'segment']) {
+    const r = run('bench', name, '--model', model, '--json', '--runs', '2', '--warmup', '0');
+    assert.equal(r.code, 0, r.err);
+    const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].bench, name);
+    assert.equal(rows[0].size, 64);
+    assert.equal(rows[0].runs, 2);
+    assert.ok(rows[0].median_ms > 0 && rows[0].peak_rss_mib > 0, JSON.stringify(rows[0]));
+  }
 });
