@@ -53,24 +53,33 @@ test('one job runs at a time; the others wait queued, in order', async (t) => {
   let running = 0;
   let most = 0;
   const order: number[] = [];
-  const runner: JobRunner = async (job, ctx) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let firstStarted!: () => void;
+  const started = new Promise<void>((r) => (firstStarted = r));
+  const runner: JobRunner = async (job) => {
     running++;
     most = Math.max(most, running);
     order.push(job.id);
-    await sleep(10, ctx.signal);
+    firstStarted();
+    await gate;
+    await new Promise((r) => setTimeout(r, 2));
     running--;
     return null;
   };
   const queue = new JobQueue(store, { 'segment-batch': runner, import: runner });
   const ids = [queue.enqueue('segment-batch').id, queue.enqueue('import').id, queue.enqueue('segment-batch').id];
-  assert.deepEqual(store.jobs.list({ state: 'queued' }).length, 3, 'nothing runs before start()');
+  assert.equal(store.jobs.list({ state: 'queued' }).length, 3, 'nothing runs before start()');
   queue.start();
-  await new Promise((r) => setTimeout(r, 5));
+  await started;
+  assert.equal(queue.runningId, ids[0]);
   assert.deepEqual(store.jobs.list({ state: 'running' }).map((j) => j.id), [ids[0]]);
   assert.deepEqual(store.jobs.list({ state: 'queued' }).map((j) => j.id), [ids[2], ids[1]]);
+  release();
   await queue.idle();
   assert.equal(most, 1);
   assert.deepEqual(order, ids);
+  assert.deepEqual(ids.map((id) => store.jobs.get(id)!.state), ['done', 'done', 'done']);
 });
 
 test('cancel stops a running job through its signal and drops a queued one; the queue goes on', async (t) => {
@@ -141,11 +150,11 @@ test('progress is an event every time but written to the store at most once per 
       'segment-batch': async (job, ctx) => {
         for (let i = 1; i <= 1000; i++) ctx.progress({ done: i, total: 1000 });
         stored = ctx.store.jobs.get(job.id)!.progress; // right after the burst: only the first write
-        await sleep(150, ctx.signal); // the trailing write lands once the interval has passed
+        await sleep(300, ctx.signal); // the trailing write lands once the interval has passed
         return null;
       },
     },
-    { progressIntervalMs: 100 },
+    { progressIntervalMs: 200 },
   );
   queue.subscribe((e) => e.type === 'progress' && events++);
   queue.start();
@@ -173,7 +182,6 @@ test('closing the app re-queues a resumable job that has a checkpoint and interr
     const row = store.jobs.get(job.id)!;
     assert.equal(row.state, expected);
     if (expected === 'interrupted') assert.equal(row.error, `the app was closed while this job was running (started at ${row.startedAt})`);
-    else queue.constructor.name; // keeps the branch symmetric; the resumed run is checked below
     if (expected === 'queued') {
       const next = (row.checkpoint as { next: number }).next;
       const again = new JobQueue(store, { import: itemRunner({ resumable: true }) });
