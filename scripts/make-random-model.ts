@@ -5,9 +5,8 @@
 
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectedClipSegWeights } from '../main/engine/model/weights.ts';
 import { writeSafetensors } from '../main/engine/model/safetensors.ts';
-import { rd64Refined } from '../main/bench/clipseg.ts';
+import { randomWeights, rd64Refined } from '../main/bench/clipseg.ts';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -22,16 +21,5 @@ writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({
 }, null, 1));
 const tiny = new URL('../test/fixtures/clipseg-tiny/', import.meta.url).pathname;
 for (const f of ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json']) copyFileSync(join(tiny, f), join(dir, f));
-const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-let s = 7;
-for (const [name, shape] of expectedClipSegWeights(rd64Refined)) {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const scale = /(layer_?norm\d?|layrnorm)\.weight$/.test(name);
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = scale ? 1 : ((s / 4294967296) * 2 - 1) * 0.02;
-  }
-  tensors.set(name, { shape, data });
-}
-writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt', note: 'random weights, rd64-refined architecture' });
+writeSafetensors(join(dir, 'model.safetensors'), randomWeights(rd64Refined), { format: 'pt', note: 'random weights, rd64-refined architecture' });
 console.log(`wrote ${dir}`);

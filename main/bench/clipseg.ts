@@ -21,7 +21,8 @@ export interface ClipSegBenchOptions { threads: number; runs: number; warmup: nu
 /** CIDAS/clipseg-rd64-refined's architecture (HF defaults plus the refined head). */
 export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
 
-function randomWeights(config: ClipSegConfig): Map<string, FloatWeight> {
+/** Small uniform weights (layer-norm scales near 1): no denormals, deterministic. */
+export function randomWeights(config: ClipSegConfig): Map<string, FloatWeight> {
   const out = new Map<string, FloatWeight>();
   let s = 12345;
   for (const [name, shape] of expectedClipSegWeights(config)) {
