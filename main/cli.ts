@@ -6,6 +6,9 @@ import { demoCommand } from './cli/demo.ts';
 import { providersCommand } from './cli/providers.ts';
 import { modelCommand } from './cli/model.ts';
 import { segmentCommand } from './cli/segment.ts';
+import { importCommand } from './cli/import.ts';
+import { exportCommand } from './cli/export.ts';
+import { projectsCommand } from './cli/projects.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
@@ -14,6 +17,9 @@ const commands: Record<string, { summary: string; run(argv: string[]): Promise<v
   providers: { summary: 'show which execution provider (cuda, webgpu, cpu) the engine would use', run: providersCommand },
   segment: { summary: 'segment an image by text prompts: segment --image FILE --prompt TEXT [--out MASK.png|.nii.gz]', run: segmentCommand },
   model: { summary: 'manage CLIPSeg models: model list | import DIR | download', run: modelCommand },
+  import: { summary: 'add images to a project: import PATH... --project NAME [--create]', run: importCommand },
+  export: { summary: 'export masks: export --project NAME --out DIR --format png|png-index|nii|nii.gz|dataset', run: exportCommand },
+  projects: { summary: 'list projects with image and mask counts', run: projectsCommand },
 };
 
 function usage(): string {

@@ -44,6 +44,10 @@ export class GraphSession {
           // float64 graphs used for exact checks, so those run with the basic rewrites.
           graphOptimizationLevel: graph.inputs.some((i) => i.dtype === 'float64') ? 'basic' : 'all',
           logSeverityLevel: 3,
+          // Each session has its own intra-op pool; spinning threads of the session that just
+          // finished would steal the cores from the next one (text → decoder ran 2× slower; a
+          // single ViT block runs no slower without spinning).
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
         });
         return new GraphSession(name, graph, { provider: p, skipped }, session, weights);
       } catch (e) {
