@@ -6,6 +6,7 @@ import { defaultRunners } from '../jobs/runners/index.ts';
 import type { Job, JobKind, JobLogLine, JobProgress } from '../store/jobs.ts';
 import type { Project } from '../store/projects.ts';
 import type { Store } from '../store/store.ts';
+import { acquireDataLock } from '../store/data-lock.ts';
 
 /** The project of that name (compared without case); with `create`, made when missing. */
 export function projectByName(store: Store, name: string, create = false): Project {
@@ -22,6 +23,15 @@ export function projectByName(store: Store, name: string, create = false): Proje
  * (batch segmentation, adapter training) make it refuse, since the app may be running them.
  */
 export async function runJob(store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number): Promise<{ job: Job; log: JobLogLine[] }> {
+  const lock = acquireDataLock(store.dataDir, `delineate ${kind}`);
+  try {
+    return await runLocked(store, kind, config, projectId);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number): Promise<{ job: Job; log: JobLogLine[] }> {
   const runners = defaultRunners();
   const unfinished = store.jobs.list({ state: ['queued', 'running'] });
   const foreign = unfinished.filter((j) => !runners[j.kind]);
