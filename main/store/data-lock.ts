@@ -37,7 +37,7 @@ export function acquireDataLock(dataDir: string, purpose: string): DataLock {
       } catch {
         /* half-written by a process that died: stale */
       }
-      if (owner.pid && owner.pid !== process.pid && alive(owner.pid)) {
+      if (owner.pid && (owner.pid === process.pid || alive(owner.pid))) {
         throw new DataFolderBusyError(`the data folder ${dataDir} is in use by ${owner.purpose ?? 'another process'} (pid ${owner.pid}, since ${owner.since ?? '?'}); close it first, or use another --data folder`);
       }
       rmSync(path, { force: true }); // stale: its owner is gone

@@ -1,0 +1,61 @@
+// The headless core as one object: the data folder's lock, store, job queue (with the runners this
+// build has), the model, and the typed API over them. Electron's main process and the web host
+// each open one and only add a transport.
+
+import type { DelineateApi } from './api/contract.ts';
+import { createApi } from './api/handlers.ts';
+import type { EngineOptions } from './engine/runtime/engine.ts';
+import { InstalledModelInference } from './inference/installed-model.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { defaultRunners } from './jobs/runners/index.ts';
+import { acquireDataLock } from './store/data-lock.ts';
+import { dataFolder, dataPaths } from './store/data-folder.ts';
+import { openStore, type Store } from './store/store.ts';
+import type { JobKind } from './store/jobs.ts';
+
+export interface CoreOptions {
+  /** the data folder (default: DELINEATE_DATA or the platform's) */
+  data?: string;
+  /** a model folder or installed model name (default: the installed one) */
+  model?: string;
+  engine?: EngineOptions;
+  /** who holds the data folder, for the lock's message */
+  purpose?: string;
+}
+
+export interface Core {
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly api: DelineateApi;
+  close(): Promise<void>;
+}
+
+export function openCore(o: CoreOptions = {}): Core {
+  const dataDir = dataFolder(o.data);
+  const store = openStore(dataDir);
+  let lock;
+  try {
+    lock = acquireDataLock(dataDir, o.purpose ?? 'Delineate');
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, o.engine);
+  const runners = defaultRunners({ inference });
+  const queue = new JobQueue(store, runners);
+  queue.start(); // recovers what a crash left running, then runs the queue
+  const api = createApi({ store, queue, inference: () => inference, jobKinds: Object.keys(runners) as JobKind[] });
+  let closed = false;
+  return {
+    dataDir, store, queue, api,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue.close();
+      await inference.close();
+      store.close();
+      lock.release();
+    },
+  };
+}

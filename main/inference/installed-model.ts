@@ -1,0 +1,35 @@
+// The InferenceService the app uses: it finds the installed model (or the one named) on first
+// use, so the app starts, browses and imports without a model, and a missing model surfaces as
+// the registry's error with install instructions only when a prediction is asked for.
+
+import type { EngineOptions } from '../engine/runtime/engine.ts';
+import { resolveModel } from '../models/registry.ts';
+import { ModelInference } from './model-inference.ts';
+import type { InferenceService, MaskPrediction, SourceImage } from './service.ts';
+
+export class InstalledModelInference implements InferenceService {
+  private inner: ModelInference | null = null;
+
+  constructor(private readonly modelsDir: string, private readonly modelArg: string | undefined, private readonly engineOptions: EngineOptions = {}) {}
+
+  private get model(): ModelInference {
+    if (!this.inner) {
+      const info = resolveModel(this.modelArg, this.modelsDir);
+      this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions);
+    }
+    return this.inner;
+  }
+
+  get modelId(): string {
+    return this.model.modelId;
+  }
+
+  predict(image: SourceImage, frame: number, prompt: string, threshold?: number): Promise<MaskPrediction> {
+    return this.model.predict(image, frame, prompt, threshold);
+  }
+
+  async close(): Promise<void> {
+    await this.inner?.close();
+    this.inner = null;
+  }
+}

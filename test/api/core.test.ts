@@ -1,0 +1,54 @@
+// The core as the app opens it: lock, store, queue with the build's runners, lazy model.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCore } from '../../main/core.ts';
+import { contentHash } from '../../main/store/images.ts';
+import { tempDir } from '../helpers/temp-store.ts';
+
+const model = fileURLToPath(new URL('../fixtures/clipseg-tiny/', import.meta.url));
+
+test('without a model the core still works; a preview says how to install one', async (t) => {
+  const dir = tempDir(t);
+  const core = openCore({ data: dir, engine: { provider: 'cpu', threads: 1, log: () => {} } });
+  t.after(() => core.close());
+  assert.throws(() => openCore({ data: dir }), /in use by Delineate/);
+  const p = await core.api.createProject({ name: 'p' });
+  assert.ok(p.ok);
+  const bytes = readFileSync(join(model, 'image.png'));
+  writeFileSync(join(dir, 'a.png'), bytes);
+  const img = core.store.images.add({ projectId: p.ok ? p.value.id : 0, sourcePath: join(dir, 'a.png'), contentHash: contentHash(bytes), fileName: 'a.png', width: 64, height: 64 });
+  const r = await core.api.previewMask({ imageId: img.id, prompt: 'polyp' });
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.error.code, 'no-model');
+    assert.match(r.error.message, /npx delineate model download/);
+  }
+  const kinds = await core.api.startJob({ kind: 'adapt', projectId: img.projectId });
+  assert.ok(!kinds.ok && kinds.error.code === 'unavailable' && /available: import, export, segment-batch/.test(kinds.error.message));
+});
+
+test('with a model named, preview and a batch-segment job run through the same core', async (t) => {
+  const dir = tempDir(t);
+  const core = openCore({ data: dir, model, engine: { provider: 'cpu', threads: 1, log: () => {} } });
+  t.after(() => core.close());
+  const p = await core.api.createProject({ name: 'p' });
+  assert.ok(p.ok);
+  const projectId = p.ok ? p.value.id : 0;
+  const bytes = readFileSync(join(model, 'image.png'));
+  writeFileSync(join(dir, 'a.png'), bytes);
+  const img = core.store.images.add({ projectId, sourcePath: join(dir, 'a.png'), contentHash: contentHash(bytes), fileName: 'a.png', width: 64, height: 64 });
+  const preview = await core.api.previewMask({ imageId: img.id, prompt: 'a polyp in an endoscopy image' });
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  const job = await core.api.startJob({ kind: 'segment-batch', projectId, config: { prompt: 'a polyp in an endoscopy image' } });
+  assert.ok(job.ok, job.ok ? '' : job.error.message);
+  await core.queue.idle();
+  const masks = await core.api.currentMasks({ imageId: img.id });
+  assert.ok(masks.ok);
+  const saved = masks.ok ? masks.value.find((m) => m.kind === 'model') : undefined;
+  assert.ok(saved, 'the batch job saved a model mask');
+  assert.equal(saved!.area, preview.ok ? preview.value.pixels.reduce((a, b) => a + b, 0) : -1);
+});
