@@ -3,7 +3,9 @@
 // + condition → logits), and the image-as-prompt graph. Each is built for static shapes and
 // compiled once per shape.
 
-import { compile, type CompiledGraph, type DType, Graph } from '../graph/index.ts';
+import { add, compile, type CompiledGraph, type DType, Graph, type Tensor } from '../graph/index.ts';
+import { adapterBlock, type AdapterSet } from './adapters.ts';
+import type { LayerHooks } from './clip-encoder-layer.ts';
 import type { ClipSegConfig } from './config.ts';
 import { clipSegDecoder, decoderReduces } from './decoder.ts';
 import { textEncoder } from './text-tower.ts';
@@ -16,12 +18,48 @@ export const activationName = (k: number): string => `activation.${k}`;
 
 export interface GraphShape {
   floatType?: DType;
+  /** VLSM-Adapter modules to place (their weights are params named as in the reference code) */
+  adapters?: AdapterSet | null;
+}
+
+/** Dense adapters of one encoder block (prefix v or l), if the set has them. */
+function denseHooks(g: Graph, set: AdapterSet | null | undefined, prefix: 'v' | 'l', i: number): LayerHooks | undefined {
+  if (!set || set.kind !== 'dense') return undefined;
+  const attn = set.modules.get(`${prefix}_attn_adapters.${i}`);
+  const out = set.modules.get(`${prefix}_out_adapters.${i}`);
+  if (!attn && !out) return undefined;
+  return {
+    attn: attn && ((y) => adapterBlock(g, `${prefix}_attn_adapters.${i}`, y, attn)),
+    mlp: out && ((y) => adapterBlock(g, `${prefix}_out_adapters.${i}`, y, out)),
+  };
+}
+
+/** The decoder inputs before the reduces: the extracted activations, through shallow vision adapters if any. */
+export function adaptedVisionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, set?: AdapterSet | null): Tensor[] {
+  const acts = visionActivations(g, c, pixels, { layer: (i) => denseHooks(g, set, 'v', i) });
+  if (!set || set.kind !== 'shallow') return acts;
+  return acts.map((a, k) => adapterBlock(g, `vision_extract_adapters.${k}`, a, set.modules.get(`vision_extract_adapters.${k}`)!));
+}
+
+/** The conditional embedding with the set's text-side adapters: dense in the blocks, cond adapter, shallow text skips. */
+export function adaptedConditional(g: Graph, c: ClipSegConfig, ids: Tensor, pooled: Tensor, set?: AdapterSet | null): Tensor {
+  const text = textEncoder(g, c, ids, pooled, { layer: (i) => denseHooks(g, set, 'l', i) });
+  let cond = text.conditional;
+  const condDims = set?.modules.get('cond_adapter');
+  if (condDims) cond = adapterBlock(g, 'cond_adapter', cond, condDims);
+  if (set?.kind === 'shallow' && set.text) {
+    c.extractLayers.forEach((layer, k) => {
+      const module = `text_extract_adapters.${k}`;
+      cond = add(cond, adapterBlock(g, module, text.pooledPerLayer[layer], set.modules.get(module)!));
+    });
+  }
+  return cond;
 }
 
 export function visionGraph(c: ClipSegConfig, o: GraphShape & { batch: number; size: number; raw?: boolean }): CompiledGraph {
   const g = new Graph(o.floatType);
   const pixels = g.input('pixel_values', g.floatType, [o.batch, c.vision.numChannels, o.size, o.size]);
-  const acts = visionActivations(g, c, pixels);
+  const acts = adaptedVisionActivations(g, c, pixels, o.adapters);
   const outputs = Object.fromEntries(decoderReduces(g, c, acts).map((a, k) => [reducedName(k), a]));
   if (o.raw) acts.forEach((a, k) => { outputs[activationName(k)] = a; });
   return compile(outputs, { name: 'clipseg-vision' });
@@ -31,7 +69,7 @@ export function textGraph(c: ClipSegConfig, o: GraphShape & { batch: number; len
   const g = new Graph(o.floatType);
   const ids = g.input('input_ids', 'int64', [o.batch, o.length]);
   const pooled = g.input('pooled_index', 'int64', [o.batch, 2]);
-  return compile({ conditional: textEncoder(g, c, ids, pooled).conditional }, { name: 'clipseg-text' });
+  return compile({ conditional: adaptedConditional(g, c, ids, pooled, o.adapters) }, { name: 'clipseg-text' });
 }
 
 export function decoderGraph(c: ClipSegConfig, o: GraphShape & { imageBatch: number; promptBatch: number; size: number }): CompiledGraph {
