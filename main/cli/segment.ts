@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Engine } from '../engine/runtime/engine.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
+import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
 import { writeNpy } from '../engine/model/npy.ts';
@@ -18,13 +19,14 @@ import { resolveModel } from '../models/registry.ts';
 import type { Raster } from '../io/raster.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
-const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [options]
+const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [--adapter FILE] [options]
 
   --model DIR|NAME   model folder or installed model name (default: the installed one)
   --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); volumes use --frame (default middle)
   --frame N          slice/frame of a volume or multi-frame DICOM (0-based)
   --prompt TEXT      what to segment; repeat for several prompts (one image encoding serves all)
   --prompts FILE     more prompts, one per line (blank lines and lines starting with # skipped)
+  --adapter FILE     VLSM-Adapter modules (safetensors, reference module names) to apply
   --threshold T      probability threshold in [0, 1] (default 0.5)
   --out PATH         mask file: .png (0/255), .nii or .nii.gz (uint8 label, source geometry);
                      with several prompts a folder, masks named NN-<prompt>.<--format>
@@ -76,7 +78,7 @@ async function openImage(path: string, frame: number | undefined): Promise<{ ite
 
 export async function segmentCommand(argv: string[]): Promise<void> {
   const { values, lists, flags } = parse(argv, {
-    model: { type: 'string' }, image: { type: 'string' }, frame: { type: 'string' }, prompt: { type: 'string', multiple: true }, prompts: { type: 'string' },
+    model: { type: 'string' }, adapter: { type: 'string' }, image: { type: 'string' }, frame: { type: 'string' }, prompt: { type: 'string', multiple: true }, prompts: { type: 'string' },
     threshold: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, logits: { type: 'string' }, data: { type: 'string' },
     provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   }, help);
@@ -91,12 +93,18 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   if (several && values.out && /\.(png|nii|nii\.gz)$/i.test(values.out)) throw new UsageError(`--out ${values.out}: with several prompts --out is a folder (masks named per prompt)`);
   if (values.frame !== undefined) intOption(values.frame, 'frame', 0, 0);
 
-  const modelDir = resolveModel(values.model, dataPaths.models(dataFolder(values.data))).dir;
+  const info = resolveModel(values.model, dataPaths.models(dataFolder(values.data)));
+  const modelDir = info.dir;
   const { item, frame, raster } = await openImage(values.image, values.frame === undefined ? undefined : Number(values.frame));
   const engine = new Engine({ provider: providerOption(values.provider), threads: values.threads ? intOption(values.threads, 'threads', 2) : undefined });
   try {
     const t0 = performance.now();
     const model = await openClipSegModel(modelDir, engine);
+    if (values.adapter) {
+      const adapter = readAdapterFile(values.adapter, model.config, info.sha256);
+      await model.segmenter.setAdapter(adapter);
+      if (!flags.json) console.error(`adapter ${values.adapter}: ${adapter.set.variant}`);
+    }
     const loadMs = performance.now() - t0;
     const size = model.preprocess.height;
     const t1 = performance.now();

@@ -127,3 +127,18 @@ test('bad input: corrupt image, bad threshold, missing prompt', () => {
   assert.equal(none.code, 2);
   assert.match(none.err, /at least one --prompt/);
 });
+
+test('--adapter: a dense VLC adapter file changes the logits to the reference\'s da-vlc golden', () => {
+  const out = join(tmp, 'adapted.npy');
+  const r = run('--model', model, '--image', image, '--prompt', 'a polyp in an endoscopy image', '--adapter', join(model, 'adapters_da.safetensors'), '--logits', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /adapter .*: da-vlc/);
+  const ours = readNpy(out).data as Float32Array;
+  const golden = readNpy(join(model, 'golden/da-vlc_b1_logits.npy')).data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < golden.length; i++) worst = Math.max(worst, Math.abs(ours[i] - golden[i]));
+  assert.ok(worst <= 1e-4, `max |Δ| ${worst}`);
+  const bad = run('--model', model, '--image', image, '--prompt', 'x', '--adapter', join(model, 'model.safetensors'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /no VLSM-Adapter tensors/);
+});

@@ -92,3 +92,40 @@ test('image as prompt: the conditional embedding of an example image drives the 
   assert.equal(logits.length, 64 * 64);
   assert.ok(maxAbsDiff(logits, await s.logits('image', 'tumor')) > 1e-3);
 });
+
+test('adapters: switching to sa-vlc and back gives the golden logits of each, and drops stale encodings', async () => {
+  const { readAdapterFile } = await import('../../main/engine/model/adapter-file.ts');
+  const s = model.segmenter;
+  const prompt = 'a polyp in an endoscopy image';
+  await s.encodeImage('image', preprocess(image(), model.preprocess));
+  await s.setAdapter(readAdapterFile(`${dir}adapters_sa.safetensors`, model.config));
+  assert.equal(s.adapter?.variant, 'sa-vlc');
+  assert.equal(s.hasImage('image'), false, 'encodings made without the adapter are dropped');
+  await s.encodeImage('image', preprocess(image(), model.preprocess));
+  assert.ok(maxAbsDiff(await s.logits('image', prompt), golden('sa-vlc_b1_logits.npy', 0)) <= 1e-4);
+  await s.setAdapter(null);
+  await s.encodeImage('image', preprocess(image(), model.preprocess));
+  assert.ok(maxAbsDiff(await s.logits('image', prompt), golden('none_b1_logits.npy', 0)) <= 1e-4);
+});
+
+test('an adapter made for another base model, or whose metadata contradicts its tensors, is refused', async () => {
+  const { readAdapterFile } = await import('../../main/engine/model/adapter-file.ts');
+  const { readTensors, writeSafetensors } = await import('../../main/engine/model/safetensors.ts');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const tmp = mkdtempSync(join(tmpdir(), 'delineate-adapter-'));
+  try {
+    const tensors = readTensors(`${dir}adapters_da.safetensors`);
+    const other = join(tmp, 'other.safetensors');
+    writeSafetensors(other, tensors, { variant: 'da-vlc', base_model_sha256: 'f'.repeat(64) });
+    assert.throws(() => readAdapterFile(other, model.config, 'a'.repeat(64)), /trained on base model ffffffffffff…, but the model in use is aaaaaaaaaaaa…/);
+    assert.equal(readAdapterFile(other, model.config, 'f'.repeat(64)).set.variant, 'da-vlc');
+    const liar = join(tmp, 'liar.safetensors');
+    writeSafetensors(liar, tensors, { variant: 'sa-v' });
+    assert.throws(() => readAdapterFile(liar, model.config), /metadata says variant sa-v but its tensors make da-vlc/);
+    assert.throws(() => readAdapterFile(join(tmp, 'missing.safetensors'), model.config), /adapter .*missing\.safetensors: cannot open: ENOENT/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

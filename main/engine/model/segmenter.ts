@@ -8,6 +8,7 @@ import type { HostTensor } from '../runtime/host-tensor.ts';
 import { decoderGraph, reducedName, textGraph, visionGraph, visualPromptGraph } from './clipseg-graphs.ts';
 import { type ClipSegConfig, pooledIndex } from './config.ts';
 import { LruCache } from './lru.ts';
+import type { AdapterSet } from './adapters.ts';
 import { interpolatePositionTable } from './position-table.ts';
 import { patchGrid, positionTableName } from './vision-tower.ts';
 
@@ -37,6 +38,8 @@ export class Segmenter {
   private readonly loaded = new Map<string, Promise<unknown>>();
   private readonly tokens: number;
   private readonly buckets: number[];
+  private adapters: { set: AdapterSet; names: string[]; id: number } | null = null;
+  private nextAdapterId = 1;
 
   private constructor(
     private readonly engine: Engine,
@@ -77,6 +80,38 @@ export class Segmenter {
     return p;
   }
 
+  /** Graph cache key: graphs with adapters are other graphs. */
+  private key(name: string): string {
+    return this.adapters ? `${name}@adapter${this.adapters.id}` : name;
+  }
+
+  /** The adapter set in use (null: the base model). */
+  get adapter(): AdapterSet | null {
+    return this.adapters?.set ?? null;
+  }
+
+  /**
+   * Uses VLSM-Adapter modules from now on (null: back to the base model). Their weights go to the
+   * engine (transferred); encodings and prompt embeddings made without them are dropped, as are the
+   * previous adapter's graphs and weights.
+   */
+  async setAdapter(adapter: { set: AdapterSet; weights: Map<string, FloatWeight> } | null): Promise<void> {
+    const old = this.adapters;
+    const oldKeys = [...this.loaded.keys()].filter((k) => (old ? k.endsWith(`@adapter${old.id}`) : false));
+    this.adapters = null;
+    this.clearCaches();
+    for (const k of oldKeys) {
+      this.loaded.delete(k);
+      await this.engine.release(k);
+    }
+    if (old) await this.engine.dropWeights(old.names);
+    if (!adapter) return;
+    const host: Record<string, HostTensor> = {};
+    for (const [name, t] of adapter.weights) host[name] = { dtype: 'float32', dims: t.shape, data: t.data };
+    await this.engine.setWeights(host, { transfer: true });
+    this.adapters = { set: adapter.set, names: Object.keys(host), id: this.nextAdapterId++ };
+  }
+
   hasImage(key: string): boolean { return this.images.has(key); }
 
   /** Encodes normalised CHW pixels [3·size·size] under `key` (e.g. the image's content hash). */
@@ -86,8 +121,10 @@ export class Segmenter {
     const c = this.config;
     const expected = c.vision.numChannels * this.size * this.size;
     if (pixels.length !== expected) throw new Error(`image '${key}': ${pixels.length} pixel values, the model takes ${expected} (${c.vision.numChannels}×${this.size}×${this.size})`);
-    await this.graph('vision', () => visionGraph(c, { batch: 1, size: this.size }));
-    const out = await this.engine.run('vision', { pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
+    const graphKey = this.key('vision');
+    const adapters = this.adapter;
+    await this.graph(graphKey, () => visionGraph(c, { batch: 1, size: this.size, adapters }));
+    const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
     this.images.set(key, acts);
     return acts;
@@ -104,8 +141,9 @@ export class Segmenter {
     if (length === undefined) throw new Error(`prompt has ${ids.length} tokens, the model takes at most ${c.text.maxPositions}`);
     const padded = new BigInt64Array(length).fill(BigInt(ids[ids.length - 1]));
     ids.forEach((id, i) => { padded[i] = BigInt(id); });
-    const key = `text.${length}`;
-    await this.graph(key, () => textGraph(c, { batch: 1, length }));
+    const key = this.key(`text.${length}`);
+    const adapters = this.adapter;
+    await this.graph(key, () => textGraph(c, { batch: 1, length, adapters }));
     const out = await this.engine.run(key, {
       input_ids: { dtype: 'int64', dims: [1, length], data: padded },
       pooled_index: { dtype: 'int64', dims: [1, 2], data: new BigInt64Array([0n, BigInt(pooledIndex(ids, c.text.eosTokenId))]) },
