@@ -67,6 +67,8 @@ export interface PreviewResult extends MaskPixels {
   cached: boolean;
   ms: number;
   modelId: string;
+  /** the project's active adapter that was applied (null: the base model) */
+  adapterId: number | null;
 }
 
 export interface MaskRecord {

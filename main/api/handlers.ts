@@ -88,6 +88,11 @@ export function createApi(deps: ApiDeps): DelineateApi {
     if (!(v >= 0 && v <= 1)) throw new ApiFailure('invalid', `threshold must be in [0, 1], got ${t}`);
     return v;
   };
+  /** The adapter that applies to a project's images: its own active one, else the site-wide one. */
+  const activeAdapter = (projectId: number) => {
+    const a = store.adapters.effective(projectId);
+    return a ? { id: a.id, path: store.adapters.filePath(a.id) } : null;
+  };
   const labelCheck = (imageProject: number, labelId: number | null | undefined): number | null => {
     if (labelId == null) return null;
     const label = need(store.labels.get(labelId), `label ${labelId}`);
@@ -136,15 +141,15 @@ export function createApi(deps: ApiDeps): DelineateApi {
     previewMask: (req) => result(async () => {
       const img = image(req.imageId);
       const inference = deps.inference();
-      const p = await inference.predict(img, frameOf(img, req.frame), req.prompt, threshold(req.threshold));
-      return { width: p.width, height: p.height, pixels: p.mask, threshold: p.threshold, cached: p.cached, ms: p.ms, modelId: inference.modelId };
+      const p = await inference.predict(img, frameOf(img, req.frame), req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      return { width: p.width, height: p.height, pixels: p.mask, threshold: p.threshold, cached: p.cached, ms: p.ms, modelId: inference.modelId, adapterId: p.adapterId };
     }),
     saveModelMask: (req) => result(async () => {
       const img = image(req.imageId);
       const frame = frameOf(img, req.frame);
       const labelId = labelCheck(img.projectId, req.labelId);
-      const p = await deps.inference().predict(img, frame, req.prompt, threshold(req.threshold));
-      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold }));
+      const p = await deps.inference().predict(img, frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold, adapterId: p.adapterId }));
     }),
     saveCorrectedMask: (req) => result(() => {
       const img = image(req.imageId);

@@ -5,7 +5,7 @@
 import type { EngineOptions } from '../engine/runtime/engine.ts';
 import { resolveModel } from '../models/registry.ts';
 import { ModelInference } from './model-inference.ts';
-import type { InferenceService, MaskPrediction, SourceImage } from './service.ts';
+import type { AdapterRef, InferenceService, MaskPrediction, SourceImage } from './service.ts';
 
 export class InstalledModelInference implements InferenceService {
   private inner: ModelInference | null = null;
@@ -15,7 +15,7 @@ export class InstalledModelInference implements InferenceService {
   private get model(): ModelInference {
     if (!this.inner) {
       const info = resolveModel(this.modelArg, this.modelsDir);
-      this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions);
+      this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions, info.sha256);
     }
     return this.inner;
   }
@@ -24,8 +24,8 @@ export class InstalledModelInference implements InferenceService {
     return this.model.modelId;
   }
 
-  predict(image: SourceImage, frame: number, prompt: string, threshold?: number): Promise<MaskPrediction> {
-    return this.model.predict(image, frame, prompt, threshold);
+  predict(image: SourceImage, frame: number, prompt: string, threshold?: number, adapter?: AdapterRef | null): Promise<MaskPrediction> {
+    return this.model.predict(image, frame, prompt, threshold, adapter);
   }
 
   async close(): Promise<void> {

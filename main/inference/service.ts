@@ -19,14 +19,22 @@ export interface MaskPrediction {
   threshold: number;
   /** the model's input side (logits are modelSize²) */
   modelSize: number;
+  /** the adapter applied (null: the base model) */
+  adapterId: number | null;
   /** true when the image encoding came from the cache (only text + decoder ran) */
   cached: boolean;
   ms: number;
 }
 
+/** A registered adapter to apply (null or absent: the base model). */
+export interface AdapterRef {
+  id: number;
+  path: string;
+}
+
 export interface InferenceService {
   /** A stable identity of the model in use (its folder name and weights hash), for provenance. */
   readonly modelId: string;
-  predict(image: SourceImage, frame: number, prompt: string, threshold?: number): Promise<MaskPrediction>;
+  predict(image: SourceImage, frame: number, prompt: string, threshold?: number, adapter?: AdapterRef | null): Promise<MaskPrediction>;
   close(): Promise<void>;
 }

@@ -192,3 +192,22 @@ test('adapters: activate one, roll back to its parent', async () => {
   assert.deepEqual(ok(await api.listAdapters({ projectId })).filter((a) => a.active).map((a) => a.id), [a1.id]);
   fails(await api.activateAdapter({ adapterId: 777 }), 'not-found');
 });
+
+test('the project\'s active adapter drives preview and saved model masks; rollback returns to the base model', async () => {
+  copyFileSync(join(model, 'adapters_sa.safetensors'), join(dir, 'data', 'adapters', 'sa.safetensors'));
+  const base = 'a'.repeat(64);
+  const sa = store.adapters.register({ projectId, name: 'site', variant: 'sa-vlc', baseModelHash: base, file: 'adapters/sa.safetensors' });
+  ok(await api.activateAdapter({ adapterId: sa.id }));
+  const preview = ok(await api.previewMask({ imageId: imageIds[0], prompt: 'a polyp in an endoscopy image' }));
+  assert.equal(preview.adapterId, sa.id);
+  assert.equal(preview.cached, false, 'encodings made without the adapter are not reused');
+  const golden = readNpy(join(model, 'golden/sa-vlc_b1_logits.npy')).data as Float32Array;
+  for (let i = 0; i < golden.length; i++) if (Math.abs(golden[i]) > 1e-3) assert.equal(preview.pixels[i], golden[i] > 0 ? 1 : 0, `pixel ${i}`);
+  const saved = ok(await api.saveModelMask({ imageId: imageIds[0], prompt: 'a polyp in an endoscopy image' }));
+  assert.equal(saved.adapterId, sa.id);
+  store.adapters.deactivate(projectId);
+  const plain = ok(await api.previewMask({ imageId: imageIds[0], prompt: 'a polyp in an endoscopy image' }));
+  assert.equal(plain.adapterId, null);
+  const none = readNpy(join(model, 'golden/none_b1_logits.npy')).data as Float32Array;
+  for (let i = 0; i < none.length; i++) if (Math.abs(none[i]) > 1e-3) assert.equal(plain.pixels[i], none[i] > 0 ? 1 : 0, `pixel ${i}`);
+});

@@ -81,13 +81,18 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
     else ctx.checkpoint({ after: null, counts } satisfies SegmentCheckpoint);
     ctx.log(`segmenting ${todo.length} frames with "${prompt}" (threshold ${threshold}) using ${service.modelId}`);
 
+    // The project's active adapter when the job starts applies to every frame, so one job's masks
+    // come from one model.
+    const active = store.adapters.effective(config.projectId);
+    const adapter = active ? { id: active.id, path: store.adapters.filePath(active.id) } : null;
+    if (adapter) ctx.log(`with adapter ${active!.id} (${active!.name}, ${active!.variant})`);
     const done0 = items.length - todo.length;
     for (const [n, { image, frame }] of todo.entries()) {
       ctx.signal.throwIfAborted();
       const where = `image ${image.id} (${image.fileName})${image.frames > 1 ? ` frame ${frame}` : ''}`;
-      let result: { mask: Uint8Array; width: number; height: number; threshold: number } | string;
+      let result: { mask: Uint8Array; width: number; height: number; threshold: number; adapterId: number | null } | string;
       try {
-        result = await service.predict(image, frame, prompt, threshold);
+        result = await service.predict(image, frame, prompt, threshold, adapter);
       } catch (e) {
         result = e instanceof Error ? e.message : String(e);
       }
@@ -96,7 +101,7 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
           try {
             const info = store.masks.save({
               imageId: image.id, labelId: config.labelId ?? null, frame, kind: 'model', source: 'model',
-              width: result.width, height: result.height, pixels: result.mask, prompt, threshold: result.threshold, adapterId: null,
+              width: result.width, height: result.height, pixels: result.mask, prompt, threshold: result.threshold, adapterId: result.adapterId,
             });
             counts.segmented++;
             counts.area += info.area;
