@@ -16,18 +16,31 @@ export class ModelInference implements InferenceService {
   /** One prediction at a time: the engine serialises runs anyway, and a preview must not interleave encodes. */
   private chain: Promise<unknown> = Promise.resolve();
 
-  private adapterId: number | null = null;
+  /** The adapter the segmenter holds; 'unknown' after a switch that failed half-way (forces the next switch). */
+  private adapterId: number | null | 'unknown' = null;
 
   /** `baseModelSha256` lets adapter files made for other base weights be refused. */
   constructor(readonly modelDir: string, readonly modelId: string, private readonly engineOptions: EngineOptions = {}, private readonly baseModelSha256?: string) {}
 
   private open(): Promise<ClipSegModel> {
     if (!this.model) {
-      this.engine = new Engine(this.engineOptions);
-      this.model = openClipSegModel(this.modelDir, this.engine);
-      this.model.catch(() => { this.model = null; });
+      const engine = new Engine(this.engineOptions);
+      this.engine = engine;
+      this.adapterId = null;
+      this.model = openClipSegModel(this.modelDir, engine);
+      // A model that cannot open (truncated weights, bad config) must not leave its worker behind.
+      this.model.catch(() => this.reset(engine));
     }
     return this.model;
+  }
+
+  /** Drops the engine (and the model opened on it); the next prediction starts afresh. */
+  private reset(engine: Engine): void {
+    if (this.engine !== engine) return;
+    this.engine = null;
+    this.model = null;
+    this.adapterId = null;
+    void engine.close();
   }
 
   predict(image: SourceImage, frame: number, prompt: string, threshold = 0.5, adapter: AdapterRef | null = null): Promise<MaskPrediction> {
@@ -40,11 +53,24 @@ export class ModelInference implements InferenceService {
     if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
     if (!(Number.isInteger(frame) && frame >= 0 && frame < image.frames)) throw new RangeError(`image ${image.id}: frame ${frame} is outside 0..${image.frames - 1}`);
     const t0 = performance.now();
-    const model = await this.open();
-    if ((adapter?.id ?? null) !== this.adapterId) {
-      this.adapterId = null; // until the new one is in place
-      await model.segmenter.setAdapter(adapter ? readAdapterFile(adapter.path, model.config, this.baseModelSha256) : null);
-      this.adapterId = adapter?.id ?? null;
+    const engine = this.engine;
+    try {
+      return await this.run(await this.open(), image, frame, prompt, threshold, adapter, t0);
+    } catch (e) {
+      // A dead worker (crash, out of memory) fails every later call: start a new one next time.
+      if (engine && (e as Error).name === 'EngineError' && /not running|worker (crashed|exited)/.test((e as Error).message)) this.reset(engine);
+      throw e;
+    }
+  }
+
+  private async run(model: ClipSegModel, image: SourceImage, frame: number, prompt: string, threshold: number, adapter: AdapterRef | null, t0: number): Promise<MaskPrediction> {
+    const wanted = adapter?.id ?? null;
+    if (wanted !== this.adapterId) {
+      // Read and check the file before touching the segmenter, so a bad file changes nothing.
+      const file = adapter ? readAdapterFile(adapter.path, model.config, this.baseModelSha256) : null;
+      this.adapterId = 'unknown';
+      await model.segmenter.setAdapter(file);
+      this.adapterId = wanted;
     }
     const key = `${image.contentHash}:${frame}`;
     const cached = model.segmenter.hasImage(key);
@@ -55,7 +81,7 @@ export class ModelInference implements InferenceService {
     const logits = await model.segmenter.logits(key, prompt);
     const size = model.preprocess.height;
     const mask = logitsToMask(logits, size, size, image.height, image.width, threshold);
-    return { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: this.adapterId, cached, ms: performance.now() - t0 };
+    return { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: wanted, cached, ms: performance.now() - t0 };
   }
 
   async close(): Promise<void> {
