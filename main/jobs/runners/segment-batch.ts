@@ -5,6 +5,8 @@
 // images added to the project before the job starts (or resumes) are included.
 
 import type { InferenceService } from '../../inference/service.ts';
+import { SourceChangedError } from '../../io/import-scan.ts';
+import { ImageDecodeError } from '../../io/raster.ts';
 import { InvalidValueError, NotFoundError, StoreError } from '../../store/errors.ts';
 import type { Image } from '../../store/images.ts';
 import type { Job } from '../../store/jobs.ts';
@@ -94,6 +96,9 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
       try {
         result = await service.predict(image, frame, prompt, threshold, adapter);
       } catch (e) {
+        // A problem with this image's source is this frame's failure; anything else (no model, a
+        // bad adapter, a dead engine) would fail every frame the same way: fail the job once.
+        if (!isSourceProblem(e)) throw e;
         result = e instanceof Error ? e.message : String(e);
       }
       store.transaction(() => {
@@ -120,6 +125,11 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
     }
     return counts;
   });
+}
+
+function isSourceProblem(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return e instanceof SourceChangedError || e instanceof ImageDecodeError || e instanceof RangeError || code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
 }
 
 function imageOf(ctx: JobContext, id: number, projectId: number): Image {

@@ -121,3 +121,13 @@ test('a job stopped after its first frame resumes after it and segments each rem
   assert.deepEqual(job.result, { segmented: 6, failed: 0, area: 7 + area });
   assert.ok(store.jobs.log(job.id).some((l) => l.line === `resuming after image ${ramp.id} frame 0: 5 of 6 frames left`));
 });
+
+test('a model problem (not one image\'s) fails the job once with its message, saving nothing', async () => {
+  const unusable = { modelId: 'none', close: async () => {}, predict: async () => { throw Object.assign(new Error('No model is installed in /x/models. Install one with: npx delineate model download'), { name: 'ModelRegistryError' }); } };
+  const before = store.masks.listCurrent({ projectId }).length;
+  const { job, log } = await runJob(store, { 'segment-batch': segmentBatchRunner(unusable) }, 'segment-batch', { projectId, prompt: 'x' });
+  assert.equal(job.state, 'failed');
+  assert.match(job.error ?? '', /No model is installed/);
+  assert.equal(log.filter((l) => /No model is installed/.test(l)).length <= 1, true, 'the hint is not repeated per frame');
+  assert.equal(store.masks.listCurrent({ projectId }).length, before);
+});
