@@ -25,7 +25,7 @@ import { isJpeg, isPng } from '../../io/file-kind.ts';
 import { rasterGeometry, sliceGeometry, type Geometry } from '../../io/geometry.ts';
 import { encodePng } from '../../io/image-decode.ts';
 import { loadSourceFrame } from '../../io/import-scan.ts';
-import { exportMedVlsmDataset, SPLITS, type MedVlsmExportItem, type Prompts, type Split } from '../../io/medvlsm-dataset.ts';
+import { assignSplits, exportMedVlsmDataset, SPLITS, type MedVlsmExportItem, type Prompts, type Split } from '../../io/medvlsm-dataset.ts';
 import { writeGreyImage, writeLabelMask } from '../../io/nifti.ts';
 import { binaryMaskToPng, labelMaskToPng, type Rgb } from '../../io/png-mask.ts';
 import type { Raster } from '../../io/raster.ts';
@@ -348,6 +348,7 @@ async function datasetItems(
 ): Promise<MedVlsmExportItem[]> {
   const splits = typeof splitSetting === 'object' && splitSetting !== null ? (splitSetting as Record<string, unknown>) : {};
   const items: MedVlsmExportItem[] = [];
+  const imageOf: string[] = []; // the image each item comes from
   for (const { image, frame, masks } of groups) {
     signal.throwIfAborted();
     let png: Uint8Array | null = null;
@@ -378,8 +379,15 @@ async function datasetItems(
         prompts,
         ...(SPLITS.includes(split as Split) ? { split: split as Split } : {}),
       });
+      imageOf.push(`img-${image.id}`);
     }
   }
+  // Images without a recorded split are split as images, not per mask: two labels or two frames of
+  // one image must never land in train and test at once.
+  const unsplit = [...new Set(imageOf.filter((_, i) => items[i].split === undefined))];
+  const drawn = assignSplits(unsplit.map((name) => ({ name })), { train: 0.8, val: 0.1, test: 0.1 }, 0);
+  const splitOf = new Map(unsplit.map((name, i) => [name, drawn[i]]));
+  items.forEach((item, i) => { item.split ??= splitOf.get(imageOf[i]); });
   return items;
 }
 

@@ -219,3 +219,19 @@ test('an export refuses a folder that is not empty and leaves it as it was; noth
   assert.deepEqual([bad.job.state, bad.job.error], ['failed', 'export config format: must be one of png, png-index, nii, nii.gz, dataset, got "tiff"']);
   assert.deepEqual(readdirSync(p.dir).sort(), ['busy', 'src']);
 });
+
+test('dataset export without recorded splits splits by image: all masks of one image share a split', async (t) => {
+  const p = await project(t);
+  const out = join(p.dir, 'ds');
+  const { job } = await exportAs(p.store, p.projectId, out, 'dataset');
+  assert.equal(job.state, 'done', job.error ?? '');
+  const back = await readMedVlsmDataset(out);
+  const byImage = new Map<string, Set<string>>();
+  for (const r of back.records) {
+    const image = r.imageName.split('-').slice(0, 2).join('-'); // img-<id>
+    byImage.set(image, (byImage.get(image) ?? new Set()).add(r.split));
+  }
+  assert.equal(byImage.get(`img-${p.png.id}`)?.size, 1, 'two labels of the PNG');
+  assert.equal(byImage.get(`img-${p.vol.id}`)?.size, 1, 'two frames of the volume');
+  assert.equal(back.records.length, 5);
+});
