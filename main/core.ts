@@ -33,12 +33,13 @@ export interface Core {
 
 export function openCore(o: CoreOptions = {}): Core {
   const dataDir = dataFolder(o.data);
-  const store = openStore(dataDir);
-  let lock;
+  // The lock comes first: not even a migration may touch a folder another process holds.
+  const lock = acquireDataLock(dataDir, o.purpose ?? 'Delineate');
+  let store: Store;
   try {
-    lock = acquireDataLock(dataDir, o.purpose ?? 'Delineate');
+    store = openStore(dataDir);
   } catch (e) {
-    store.close();
+    lock.release();
     throw e;
   }
   const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, o.engine);

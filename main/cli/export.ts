@@ -4,9 +4,8 @@
 import { resolve } from 'node:path';
 import { exportFormats, type ExportFormat, type ExportResult } from '../jobs/runners/export.ts';
 import { dataFolder } from '../store/data-folder.ts';
-import { openStore } from '../store/store.ts';
 import { parse, UsageError } from './args.ts';
-import { jobFailure, projectByName, runJob } from './job-cli.ts';
+import { jobFailure, openLockedStore, projectByName, runJob } from './job-cli.ts';
 
 const help = `usage: delineate export --project NAME --out DIR --format FORMAT [options]
 
@@ -35,7 +34,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!exportFormats.includes(format)) throw new UsageError(`--format must be one of ${exportFormats.join(', ')}, got '${values.format ?? ''}'`);
   const kind = values.kind ?? 'corrected';
   if (kind !== 'corrected' && kind !== 'model') throw new UsageError(`--kind must be corrected or model, got '${kind}'`);
-  const store = openStore(dataFolder(values.data));
+  const { store, close } = openLockedStore(dataFolder(values.data), 'delineate export');
   try {
     const project = projectByName(store, values.project);
     let labelId: number | undefined;
@@ -56,6 +55,6 @@ export async function exportCommand(argv: string[]): Promise<void> {
     console.log(`wrote ${result.files} files (${result.masks} masks) to ${result.dir}${result.skipped ? `; skipped ${result.skipped}` : ''}`);
     for (const line of skipped) console.log(`  ${line}`);
   } finally {
-    store.close();
+    close();
   }
 }

@@ -4,9 +4,8 @@
 import { resolve } from 'node:path';
 import type { ImportResult } from '../jobs/runners/import.ts';
 import { dataFolder } from '../store/data-folder.ts';
-import { openStore } from '../store/store.ts';
 import { parse, UsageError } from './args.ts';
-import { jobFailure, projectByName, runJob } from './job-cli.ts';
+import { jobFailure, openLockedStore, projectByName, runJob } from './job-cli.ts';
 
 const help = `usage: delineate import PATH... --project NAME [options]
 
@@ -24,7 +23,7 @@ export async function importCommand(argv: string[]): Promise<void> {
   const { values, flags, positionals } = parse(argv, { project: { type: 'string' }, create: { type: 'boolean' }, data: { type: 'string' }, json: { type: 'boolean' } }, help, true);
   if (positionals.length === 0) throw new UsageError(`give at least one file or folder to import\n\n${help}`);
   if (!values.project) throw new UsageError(`--project is required\n\n${help}`);
-  const store = openStore(dataFolder(values.data));
+  const { store, close } = openLockedStore(dataFolder(values.data), 'delineate import');
   try {
     const project = projectByName(store, values.project, flags.create);
     const { job, log } = await runJob(store, 'import', { projectId: project.id, paths: positionals.map((p) => resolve(p)) }, project.id);
@@ -39,6 +38,6 @@ export async function importCommand(argv: string[]): Promise<void> {
     console.log(`imported ${result.imported}, duplicates ${result.duplicates}, failed ${result.failed}${extra} into project '${project.name}' (${store.images.count(project.id)} images)`);
     for (const line of failures) console.log(`  ${line}`);
   } finally {
-    store.close();
+    close();
   }
 }

@@ -5,8 +5,24 @@ import { JobQueue } from '../jobs/queue.ts';
 import { defaultRunners } from '../jobs/runners/index.ts';
 import type { Job, JobKind, JobLogLine, JobProgress } from '../store/jobs.ts';
 import type { Project } from '../store/projects.ts';
-import type { Store } from '../store/store.ts';
+import { openStore, type Store } from '../store/store.ts';
 import { acquireDataLock } from '../store/data-lock.ts';
+
+/**
+ * Opens the data folder's store holding its job lock first, so nothing (not even a migration or a
+ * new project) is written while the app or another command owns the folder.
+ */
+export function openLockedStore(dataDir: string, purpose: string): { store: Store; close(): void } {
+  const lock = acquireDataLock(dataDir, purpose);
+  let store: Store;
+  try {
+    store = openStore(dataDir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return { store, close: () => { store.close(); lock.release(); } };
+}
 
 /** The project of that name (compared without case); with `create`, made when missing. */
 export function projectByName(store: Store, name: string, create = false): Project {
@@ -22,16 +38,8 @@ export function projectByName(store: Store, name: string, create = false): Proje
  * (import jobs resume from their checkpoint); unfinished jobs of kinds the command line cannot run
  * (batch segmentation, adapter training) make it refuse, since the app may be running them.
  */
+/** The store must come from openLockedStore: the queue's recovery assumes no other process runs jobs. */
 export async function runJob(store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number): Promise<{ job: Job; log: JobLogLine[] }> {
-  const lock = acquireDataLock(store.dataDir, `delineate ${kind}`);
-  try {
-    return await runLocked(store, kind, config, projectId);
-  } finally {
-    lock.release();
-  }
-}
-
-async function runLocked(store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number): Promise<{ job: Job; log: JobLogLine[] }> {
   const runners = defaultRunners();
   const unfinished = store.jobs.list({ state: ['queued', 'running'] });
   const foreign = unfinished.filter((j) => !runners[j.kind]);

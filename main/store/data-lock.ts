@@ -2,7 +2,7 @@
 // every job it finds 'running', which would be wrong while another live process runs them. The
 // lock is a file holding the owner's pid; a lock whose process is gone (a crash) is taken over.
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from './errors.ts';
 
@@ -24,6 +24,7 @@ const alive = (pid: number): boolean => {
 
 /** Takes `<dataDir>/jobs.lock` for `purpose` ("the app", "delineate import"); released on exit. */
 export function acquireDataLock(dataDir: string, purpose: string): DataLock {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, 'jobs.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
@@ -38,7 +39,7 @@ export function acquireDataLock(dataDir: string, purpose: string): DataLock {
         /* half-written by a process that died: stale */
       }
       if (owner.pid && (owner.pid === process.pid || alive(owner.pid))) {
-        throw new DataFolderBusyError(`the data folder ${dataDir} is in use by ${owner.purpose ?? 'another process'} (pid ${owner.pid}, since ${owner.since ?? '?'}); close it first, or use another --data folder`);
+        throw new DataFolderBusyError(`the data folder ${dataDir} is in use by ${owner.purpose ?? 'another process'} (pid ${owner.pid}, since ${owner.since ?? '?'}); close it first, or use another --data folder. If no such program is running (e.g. after a reboot reused its pid), delete ${path}`);
       }
       rmSync(path, { force: true }); // stale: its owner is gone
       continue;
