@@ -7,7 +7,7 @@ export type ApiErrorCode =
   | 'not-found' // the project, image, mask, label, job or adapter does not exist
   | 'invalid' // a request that cannot be right (wrong mask size, bad threshold, empty name)
   | 'conflict' // would duplicate or contradict something stored
-  | 'no-model' // no usable model installed (message says how to install one)
+  | 'no-model' // no usable model: none installed (message says how to install one) or its files are broken
   | 'source' // an image's source file is missing, changed since import, or unreadable
   | 'unavailable' // the operation's feature is not available in this build or state
   | 'internal';

@@ -32,6 +32,8 @@ export class ApiFailure extends Error {
   }
 }
 
+const modelProblems = new Set(['ModelRegistryError', 'ModelFolderError', 'WeightsError', 'SafetensorsError', 'ConfigError', 'PreprocessConfigError', 'TokenizerError', 'ManifestError']);
+
 function toApiError(e: unknown): ApiError {
   if (e instanceof ApiFailure) return { code: e.code, message: e.message };
   if (e instanceof NotFoundError) return { code: 'not-found', message: e.message };
@@ -40,7 +42,9 @@ function toApiError(e: unknown): ApiError {
   if (e instanceof SourceChangedError || e instanceof ImageDecodeError) return { code: 'source', message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT' || err?.code === 'EACCES') return { code: 'source', message: err.message };
-  if (err?.name === 'ModelRegistryError' || err?.name === 'ModelFolderError') return { code: 'no-model', message: err.message };
+  // The model cannot be used: none installed, or its files are broken (the message names the file).
+  if (modelProblems.has(err?.name)) return { code: 'no-model', message: err.message };
+  if (err?.name === 'AdapterError') return { code: 'invalid', message: err.message };
   if (e instanceof StoreError) return { code: 'invalid', message: e.message };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }

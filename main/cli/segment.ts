@@ -92,6 +92,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   if (values.out && !several) formatOf(values.out);
   if (several && values.out && /\.(png|nii|nii\.gz)$/i.test(values.out)) throw new UsageError(`--out ${values.out}: with several prompts --out is a folder (masks named per prompt)`);
   if (values.frame !== undefined) intOption(values.frame, 'frame', 0, 0);
+  if (values.logits && !several && extname(values.logits).toLowerCase() !== '.npy') throw new UsageError(`--logits ${values.logits}: the file name must end in .npy`);
 
   const info = resolveModel(values.model, dataPaths.models(dataFolder(values.data)));
   const modelDir = info.dir;
@@ -126,7 +127,6 @@ export async function segmentCommand(argv: string[]): Promise<void> {
       }
       if (values.logits) {
         const path = several ? (mkdirSync(values.logits, { recursive: true }), join(values.logits, `${name}.npy`)) : values.logits;
-        if (!several && extname(path).toLowerCase() !== '.npy') throw new UsageError(`--logits ${path}: the file name must end in .npy`);
         writeNpy(path, { dtype: '<f4', shape: [size, size], data: logits });
         written.push(path);
       }

@@ -26,6 +26,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    // Name the user's file and folder, not the temporary sibling the error was raised on.
+    if (e.code === 'ENOENT') throw Object.assign(new Error(`cannot write ${path}: the folder ${dirname(path)} does not exist`), { code: e.code });
+    if (e.code === 'ENOSPC') throw Object.assign(new Error(`cannot write ${path}: the disk is full (nothing was replaced)`), { code: e.code });
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') throw Object.assign(new Error(`cannot write ${path}: permission denied (${e.code})`), { code: e.code });
     throw err;
   }
   syncFolder(dirname(path));

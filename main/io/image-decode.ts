@@ -94,6 +94,10 @@ function pngFailure(e: unknown): string {
   // fast-png reads chunks through a DataView; running off its end means the file was cut short.
   if (e instanceof RangeError && /outside the bounds|out of range/i.test(message)) return 'truncated PNG (the data ends before the IEND chunk)';
   const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  // An image-data stream that inflates to too few bytes: the IDAT chunks were cut short.
+  if (/decompress/i.test(message) && /typed array length|unexpected end|incomplete/i.test(`${message}${cause}`)) {
+    return 'truncated or corrupt PNG (its compressed image data ends early)';
+  }
   return `corrupt PNG (${message.replace(/:$/, '')}${cause})`;
 }
 

@@ -52,3 +52,20 @@ test('with a model named, preview and a batch-segment job run through the same c
   assert.ok(saved, 'the batch job saved a model mask');
   assert.equal(saved!.area, preview.ok ? preview.value.pixels.reduce((a, b) => a + b, 0) : -1);
 });
+
+test('a model whose weights are truncated is a no-model error naming the file', async (t) => {
+  const { copyFileSync, mkdirSync, readdirSync, truncateSync } = await import('node:fs');
+  const dir = tempDir(t);
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  for (const f of readdirSync(model)) if (f !== 'golden') copyFileSync(join(model, f), join(broken, f));
+  truncateSync(join(broken, 'model.safetensors'), 50_000);
+  const core = openCore({ data: join(dir, 'data'), model: broken, engine: { provider: 'cpu', threads: 1, log: () => {} } });
+  t.after(() => core.close());
+  const p = await core.api.createProject({ name: 'p' });
+  const bytes = readFileSync(join(model, 'image.png'));
+  writeFileSync(join(dir, 'a.png'), bytes);
+  const img = core.store.images.add({ projectId: p.ok ? p.value.id : 0, sourcePath: join(dir, 'a.png'), contentHash: contentHash(bytes), fileName: 'a.png', width: 64, height: 64 });
+  const r = await core.api.previewMask({ imageId: img.id, prompt: 'polyp' });
+  assert.ok(!r.ok && r.error.code === 'no-model' && /model\.safetensors/.test(r.error.message), JSON.stringify(r));
+});

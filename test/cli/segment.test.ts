@@ -142,3 +142,15 @@ test('--adapter: a dense VLC adapter file changes the logits to the reference\'s
   assert.equal(bad.code, 1);
   assert.match(bad.err, /no VLSM-Adapter tensors/);
 });
+
+test('output problems are named before anything is written: bad --logits name, missing --out folder', async () => {
+  const { existsSync } = await import('node:fs');
+  const mask = join(tmp, 'early.png');
+  const r = run('--model', model, '--image', image, '--prompt', 'x', '--out', mask, '--logits', join(tmp, 'x.bin'));
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--logits .*x\.bin: the file name must end in \.npy/);
+  assert.equal(existsSync(mask), false, 'no mask written for a run that was refused');
+  const missing = run('--model', model, '--image', image, '--prompt', 'x', '--out', join(tmp, 'nosuch', 'm.png'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot write .*nosuch\/m\.png: the folder .*nosuch does not exist/);
+});
