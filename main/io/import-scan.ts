@@ -332,7 +332,16 @@ function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defau
  * window), after checking the file still has the content hash taken at import.
  */
 export async function loadSourceFrame(path: string, contentHash: string, frame: number): Promise<Raster> {
+  // Browsing a volume or segmenting all its frames asks for one file frame after frame: keep the
+  // last decoded file (re-checked by size and mtime) instead of reading and hashing it each time.
+  const info = await stat(path);
+  const cached = lastDecoded;
+  if (cached && cached.path === path && cached.hash === contentHash && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.file.display(frame);
   const bytes = await readFile(path);
   if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
-  return decodeFile(bytes, path).display(frame);
+  const file = decodeFile(bytes, path);
+  lastDecoded = { path, hash: contentHash, size: info.size, mtimeMs: info.mtimeMs, file };
+  return file.display(frame);
 }
+
+let lastDecoded: { path: string; hash: string; size: number; mtimeMs: number; file: ReturnType<typeof decodeFile> } | null = null;

@@ -14,7 +14,8 @@ import { patchGrid, positionTableName } from './vision-tower.ts';
 
 /** What the segmenter needs of a tokenizer (ClipTokenizer satisfies it). */
 export interface PromptTokenizer {
-  encode(text: string, opts?: { pad?: boolean }): { ids: number[] };
+  encode(text: string, opts?: { pad?: boolean; maxLength?: number }): { ids: number[] };
+  readonly maxLength?: number;
 }
 
 export interface FloatWeight { shape: number[]; data: Float32Array }
@@ -132,7 +133,9 @@ export class Segmenter {
 
   /** The conditional embedding of a text prompt [projection_dim]. */
   async embedText(prompt: string): Promise<Float32Array> {
-    const { ids } = this.tokenizer.encode(prompt, { pad: false });
+    // Truncate to what the text model can embed, even when the tokenizer files allow more.
+    const maxLength = Math.min(this.tokenizer.maxLength ?? this.config.text.maxPositions, this.config.text.maxPositions);
+    const { ids } = this.tokenizer.encode(prompt, { pad: false, maxLength });
     const cacheKey = ids.join(',');
     const cached = this.prompts.get(cacheKey);
     if (cached) return cached;
@@ -156,6 +159,8 @@ export class Segmenter {
   /** The conditional embedding of an example image ("segment things that look like this"). */
   async embedImage(pixels: Float32Array): Promise<Float32Array> {
     const c = this.config;
+    const expected = c.vision.numChannels * this.size * this.size;
+    if (pixels.length !== expected) throw new Error(`example image: ${pixels.length} pixel values, the model takes ${expected}`);
     await this.graph('visual-prompt', () => visualPromptGraph(c, { batch: 1, size: this.size }));
     const out = await this.engine.run('visual-prompt', { conditional_pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     return out.conditional.data as Float32Array;

@@ -58,7 +58,7 @@ test('a folder import adds the good files, counts the duplicate and logs each fa
 
   const failures = log.filter((l) => l.startsWith('failed '));
   assert.equal(failures.length, 2);
-  assert.ok(failures[0].startsWith(`failed ${join(dir, 'b-corrupt.png')}: corrupt PNG (`), failures[0]);
+  assert.ok(failures[0].startsWith(`failed ${join(dir, 'b-corrupt.png')}: truncated or corrupt PNG (its compressed image data ends early)`), failures[0]);
   assert.equal(failures[1], `failed ${join(dir, 'c-notes.txt')}: not a PNG, JPEG, DICOM or NIfTI file`);
   assert.deepEqual(log.filter((l) => l.startsWith('duplicate ')), [`duplicate ${join(dir, 'e', 'copy.png')}: same content as image ${png.id} (a-ramp.png)`]);
 
