@@ -9,6 +9,7 @@ import { InstalledModelInference } from './inference/installed-model.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { defaultRunners } from './jobs/runners/index.ts';
 import { acquireDataLock } from './store/data-lock.ts';
+import { appLog, sweepTemporaries } from './store/app-log.ts';
 import { dataFolder, dataPaths } from './store/data-folder.ts';
 import { openStore, type Store } from './store/store.ts';
 import type { JobKind } from './store/jobs.ts';
@@ -42,9 +43,15 @@ export function openCore(o: CoreOptions = {}): Core {
     lock.release();
     throw e;
   }
-  const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, o.engine);
+  const log = appLog(dataDir);
+  log(`opened ${dataDir} (pid ${process.pid})`);
+  for (const path of sweepTemporaries(dataDir)) log(`removed ${path}, left by an interrupted model import`);
+  const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, { log, ...o.engine });
   const runners = defaultRunners({ inference });
   const queue = new JobQueue(store, runners);
+  queue.subscribe((e) => {
+    if (e.type === 'state') log(`job ${e.job.id} (${e.job.kind}) ${e.job.state}${e.job.error ? `: ${e.job.error}` : ''}`);
+  });
   queue.start(); // recovers what a crash left running, then runs the queue
   const api = createApi({ store, queue, inference: () => inference, jobKinds: Object.keys(runners) as JobKind[] });
   let closed = false;
@@ -56,6 +63,7 @@ export function openCore(o: CoreOptions = {}): Core {
       await queue.close();
       await inference.close();
       store.close();
+      log('closed');
       lock.release();
     },
   };

@@ -69,3 +69,38 @@ test('a model whose weights are truncated is a no-model error naming the file', 
   const r = await core.api.previewMask({ imageId: img.id, prompt: 'polyp' });
   assert.ok(!r.ok && r.error.code === 'no-model' && /model\.safetensors/.test(r.error.message), JSON.stringify(r));
 });
+
+test('the core logs to logs/delineate.log (jobs, provider) and sweeps a killed model import', async (t) => {
+  const { existsSync, mkdirSync } = await import('node:fs');
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'models', '.import-x-abc'), { recursive: true });
+  mkdirSync(join(dir, 'models', '.staging-y'), { recursive: true });
+  const core = openCore({ data: dir, model, engine: { provider: 'cpu', threads: 1 } });
+  assert.equal(existsSync(join(dir, 'models', '.import-x-abc')), false);
+  assert.equal(existsSync(join(dir, 'models', '.staging-y')), true, 'download staging is kept for resuming');
+  const p = await core.api.createProject({ name: 'p' });
+  const bytes = readFileSync(join(model, 'image.png'));
+  writeFileSync(join(dir, 'a.png'), bytes);
+  const img = core.store.images.add({ projectId: p.ok ? p.value.id : 0, sourcePath: join(dir, 'a.png'), contentHash: contentHash(bytes), fileName: 'a.png', width: 64, height: 64 });
+  assert.ok((await core.api.previewMask({ imageId: img.id, prompt: 'polyp' })).ok);
+  await core.api.startJob({ kind: 'segment-batch', projectId: img.projectId, config: { prompt: 'polyp' } });
+  await core.queue.idle();
+  await core.close();
+  const log = readFileSync(join(dir, 'logs', 'delineate.log'), 'utf8');
+  assert.match(log, /removed .*\.import-x-abc/);
+  assert.match(log, /execution provider: cpu/);
+  assert.match(log, /job \d+ \(segment-batch\) done/);
+  assert.match(log, /closed\n$/);
+});
+
+test('the app log rotates past its limit, keeping one previous file', async (t) => {
+  const { appLog } = await import('../../main/store/app-log.ts');
+  const { existsSync } = await import('node:fs');
+  const dir = tempDir(t);
+  const log = appLog(dir, 200);
+  for (let i = 0; i < 20; i++) log(`line ${i} ${'x'.repeat(20)}`);
+  const current = readFileSync(join(dir, 'logs', 'delineate.log'), 'utf8');
+  assert.ok(existsSync(join(dir, 'logs', 'delineate.log.1')));
+  assert.ok(current.length < 400, `current log ${current.length} bytes`);
+  assert.match(current, /line 19/);
+});
