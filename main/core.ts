@@ -8,10 +8,10 @@ import type { EngineOptions } from './engine/runtime/engine.ts';
 import { InstalledModelInference } from './inference/installed-model.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { defaultRunners } from './jobs/runners/index.ts';
-import { acquireDataLock } from './store/data-lock.ts';
+import { openLockedStore } from './store/data-lock.ts';
 import { appLog, sweepTemporaries } from './store/app-log.ts';
 import { dataFolder, dataPaths } from './store/data-folder.ts';
-import { openStore, type Store } from './store/store.ts';
+import type { Store } from './store/store.ts';
 import type { JobKind } from './store/jobs.ts';
 
 export interface CoreOptions {
@@ -34,15 +34,7 @@ export interface Core {
 
 export function openCore(o: CoreOptions = {}): Core {
   const dataDir = dataFolder(o.data);
-  // The lock comes first: not even a migration may touch a folder another process holds.
-  const lock = acquireDataLock(dataDir, o.purpose ?? 'Delineate');
-  let store: Store;
-  try {
-    store = openStore(dataDir);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
+  const { store, close: closeStore } = openLockedStore(dataDir, o.purpose ?? 'Delineate');
   const log = appLog(dataDir);
   log(`opened ${dataDir} (pid ${process.pid})`);
   for (const path of sweepTemporaries(dataDir)) log(`removed ${path}, left by an interrupted model import`);
@@ -62,9 +54,8 @@ export function openCore(o: CoreOptions = {}): Core {
       closed = true;
       await queue.close();
       await inference.close();
-      store.close();
       log('closed');
-      lock.release();
+      closeStore();
     },
   };
 }

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { exportFormats, type ExportFormat, type ExportResult } from '../jobs/runners/export.ts';
 import { dataFolder } from '../store/data-folder.ts';
 import { parse, UsageError } from './args.ts';
-import { jobFailure, openLockedStore, projectByName, runJob } from './job-cli.ts';
+import { jobFailure, projectByName, runJob } from './job-cli.ts';
+import { openLockedStore } from '../store/data-lock.ts';
 
 const help = `usage: delineate export --project NAME --out DIR --format FORMAT [options]
 

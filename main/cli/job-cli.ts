@@ -5,24 +5,8 @@ import { JobQueue } from '../jobs/queue.ts';
 import { defaultRunners } from '../jobs/runners/index.ts';
 import type { Job, JobKind, JobLogLine, JobProgress } from '../store/jobs.ts';
 import type { Project } from '../store/projects.ts';
-import { openStore, type Store } from '../store/store.ts';
-import { acquireDataLock } from '../store/data-lock.ts';
+import type { Store } from '../store/store.ts';
 
-/**
- * Opens the data folder's store holding its job lock first, so nothing (not even a migration or a
- * new project) is written while the app or another command owns the folder.
- */
-export function openLockedStore(dataDir: string, purpose: string): { store: Store; close(): void } {
-  const lock = acquireDataLock(dataDir, purpose);
-  let store: Store;
-  try {
-    store = openStore(dataDir);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  return { store, close: () => { store.close(); lock.release(); } };
-}
 
 /** The project of that name (compared without case); with `create`, made when missing. */
 export function projectByName(store: Store, name: string, create = false): Project {

@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from './errors.ts';
+import { openStore, type Store } from './store.ts';
 
 export class DataFolderBusyError extends StoreError {}
 
@@ -62,4 +63,20 @@ export function acquireDataLock(dataDir: string, purpose: string): DataLock {
     return { path, release };
   }
   throw new DataFolderBusyError(`could not take the lock ${path}`);
+}
+
+/**
+ * Opens the data folder's store holding its job lock first, so nothing (not even a migration or a
+ * new project) is written while the app or another command owns the folder.
+ */
+export function openLockedStore(dataDir: string, purpose: string): { store: Store; lock: DataLock; close(): void } {
+  const lock = acquireDataLock(dataDir, purpose);
+  let store: Store;
+  try {
+    store = openStore(dataDir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return { store, lock, close: () => { store.close(); lock.release(); } };
 }
