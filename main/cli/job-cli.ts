@@ -3,6 +3,7 @@
 
 import { JobQueue } from '../jobs/queue.ts';
 import { defaultRunners } from '../jobs/runners/index.ts';
+import type { JobRunner } from '../jobs/runner.ts';
 import type { Job, JobKind, JobLogLine, JobProgress } from '../store/jobs.ts';
 import type { Project } from '../store/projects.ts';
 import type { Store } from '../store/store.ts';
@@ -23,8 +24,10 @@ export function projectByName(store: Store, name: string, create = false): Proje
  * (batch segmentation, adapter training) make it refuse, since the app may be running them.
  */
 /** The store must come from openLockedStore: the queue's recovery assumes no other process runs jobs. */
-export async function runJob(store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number): Promise<{ job: Job; log: JobLogLine[] }> {
-  const runners = defaultRunners();
+export async function runJob(
+  store: Store, kind: JobKind, config: Record<string, unknown>, projectId: number,
+  runners: Partial<Record<JobKind, JobRunner>> = defaultRunners(),
+): Promise<{ job: Job; log: JobLogLine[] }> {
   const unfinished = store.jobs.list({ state: ['queued', 'running'] });
   const foreign = unfinished.filter((j) => !runners[j.kind]);
   if (foreign.length > 0) {

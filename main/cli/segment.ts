@@ -18,8 +18,14 @@ import { dataFolder, dataPaths } from '../store/data-folder.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { Raster } from '../io/raster.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
+import { segmentProject } from './segment-project.ts';
 
 const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [--adapter FILE] [options]
+       delineate segment --project NAME --prompt TEXT [--label NAME] [--all-frames] [--threshold T]
+
+  --project NAME     segment every image of a project (middle frame, or --all-frames) as a
+                     persisted job; masks are saved as model masks with the project's active
+                     adapter (review them in the app, or: delineate export --kind model)
 
   --model DIR|NAME   model folder or installed model name (default: the installed one)
   --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); volumes use --frame (default middle)
@@ -81,11 +87,17 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     model: { type: 'string' }, adapter: { type: 'string' }, image: { type: 'string' }, frame: { type: 'string' }, prompt: { type: 'string', multiple: true }, prompts: { type: 'string' },
     threshold: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, logits: { type: 'string' }, data: { type: 'string' },
     provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+    project: { type: 'string' }, label: { type: 'string' }, 'all-frames': { type: 'boolean' },
   }, help);
-  if (!values.image) throw new UsageError(`--image is required\n\n${help}`);
   const prompts = readPrompts(lists, values.prompts);
   const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number in [0, 1], got '${values.threshold}'`);
+  if (values.project) {
+    if (values.image || values.out || values.logits || values.adapter) throw new UsageError('--project segments stored images into the project: --image, --out, --logits and --adapter do not apply (the project\'s active adapter is used)');
+    await segmentProject({ project: values.project, prompts, threshold, label: values.label, allFrames: flags['all-frames'] ?? false, model: values.model, data: values.data, provider: values.provider, threads: values.threads, json: flags.json ?? false });
+    return;
+  }
+  if (!values.image) throw new UsageError(`--image (or --project) is required\n\n${help}`);
   const format = (values.format ?? 'png') as MaskFormat;
   if (!maskFormats.includes(format)) throw new UsageError(`--format must be png, nii or nii.gz, got '${values.format}'`);
   const several = prompts.length > 1;

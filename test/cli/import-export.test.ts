@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
 import { openStore } from '../../main/store/store.ts';
+import { readNpy } from '../../main/engine/model/npy.ts';
 import { tempDir } from '../helpers/temp-store.ts';
 import { greyPng, maskPng, put, writeDataset } from '../jobs/runners/sources.ts';
 
@@ -61,4 +62,25 @@ test('import into a new project, list it, export its corrected masks; errors say
   const badFormat = run('export', '--project', 'colon', '--out', join(dir, 'o2'), '--format', 'tiff', '--data', data);
   assert.equal(badFormat.code, 2);
   assert.match(badFormat.err, /--format must be one of png, png-index, nii, nii\.gz, dataset, got 'tiff'/);
+});
+
+test('segment --project runs a batch job over the project; export --kind model writes its masks', (t) => {
+  const dir = tempDir(t, 'delineate-cli-batch-');
+  const data = join(dir, 'data');
+  const model = new URL('../fixtures/clipseg-tiny/', import.meta.url).pathname;
+  put(join(dir, 'in', 'photo.png'), readFileSync(join(model, 'image.png')));
+  assert.equal(run('import', join(dir, 'in'), '--project', 'P', '--create', '--data', data).code, 0);
+  assert.equal(run('model', 'import', model, '--data', data).code, 0);
+  const seg = run('segment', '--project', 'P', '--prompt', 'a polyp in an endoscopy image', '--json', '--data', data);
+  assert.equal(seg.code, 0, seg.err);
+  const result = JSON.parse(seg.out.trim());
+  assert.equal(result.segmented, 1);
+  assert.equal(result.failed, 0);
+  const out = join(dir, 'out');
+  const exported = run('export', '--project', 'P', '--out', out, '--format', 'png', '--kind', 'model', '--data', data);
+  assert.equal(exported.code, 0, exported.err);
+  const png = decode(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.png'))!)));
+  const golden = readNpy(join(model, 'golden/none_b1_logits.npy')).data as Float32Array;
+  for (let i = 0; i < golden.length; i++) if (Math.abs(golden[i]) > 1e-3) assert.equal(png.data[i], golden[i] > 0 ? 255 : 0, `pixel ${i}`);
+  assert.equal(run('segment', '--project', 'P', '--prompt', 'a', '--prompt', 'b', '--data', data).code, 2, 'one prompt per batch');
 });
