@@ -184,7 +184,7 @@ export class JobQueue {
       const reason = run.controller.signal.reason;
       if (reason instanceof JobAbortedError) outcome = this.afterAbort(run, reason);
       this.store.transaction(() => {
-        if (outcome.state === 'queued') this.store.jobs.requeue(job.id);
+        if (outcome.state === 'queued') this.store.jobs.requeue(job.id, { stoppedCleanly: true });
         else this.store.jobs.finish(job.id, outcome.state, outcome);
       });
       this.emitState(job.id);

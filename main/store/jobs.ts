@@ -142,9 +142,15 @@ export class Jobs {
     );
   }
 
-  /** Puts a running job back in the queue (to resume from its checkpoint); false when it was not running. */
-  requeue(id: number): boolean {
-    return this.q("UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'").run(id).changes > 0;
+  /**
+   * Puts a running job back in the queue (to resume from its checkpoint); false when it was not
+   * running. `stoppedCleanly` (the app closed it) takes back the start it had counted, so
+   * `attempts` only grows with starts that ended in a crash and the crash-loop limit is not used up
+   * by ordinary restarts.
+   */
+  requeue(id: number, opts: { stoppedCleanly?: boolean } = {}): boolean {
+    const back = opts.stoppedCleanly ? 1 : 0;
+    return this.q("UPDATE jobs SET state = 'queued', attempts = max(attempts - ?, 0) WHERE id = ? AND state = 'running'").run(back, id).changes > 0;
   }
 
   appendLog(jobId: number, line: string): JobLogLine {

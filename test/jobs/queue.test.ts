@@ -183,6 +183,7 @@ test('closing the app re-queues a resumable job that has a checkpoint and interr
     assert.equal(row.state, expected);
     if (expected === 'interrupted') assert.equal(row.error, `the app was closed while this job was running (started at ${row.startedAt})`);
     if (expected === 'queued') {
+      assert.equal(row.attempts, 0, 'a clean close does not count against the crash-loop limit');
       const next = (row.checkpoint as { next: number }).next;
       const again = new JobQueue(store, { import: itemRunner({ resumable: true }) });
       again.start();
