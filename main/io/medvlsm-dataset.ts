@@ -6,7 +6,7 @@
 import { open, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { syncFolder, temporaryPath } from '../fs/atomic.ts';
+import { sweepStaleTemporaries, syncFolder, temporaryPath } from '../fs/atomic.ts';
 import { decodeImage, encodePng } from './image-decode.ts';
 import { rasterHeaderSize } from './file-kind.ts';
 import { binaryMaskToPng } from './png-mask.ts';
@@ -237,6 +237,7 @@ export async function exportMedVlsmDataset(outDir: string, items: readonly MedVl
   checkItems(items);
   await checkTarget(dir);
   const splits = assignSplits(items, options.splitRatios ?? { train: 0.8, val: 0.1, test: 0.1 }, options.seed ?? 0);
+  sweepStaleTemporaries(dir);
   const tmp = temporaryPath(dir);
   try {
     for (const d of ['images', 'masks', 'anns']) await mkdir(join(tmp, d), { recursive: true });

@@ -20,7 +20,7 @@
 
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { syncFolder, temporaryPath, writeFileAtomic } from '../../fs/atomic.ts';
+import { sweepStaleTemporaries, syncFolder, temporaryPath, writeFileAtomic } from '../../fs/atomic.ts';
 import { isJpeg, isPng } from '../../io/file-kind.ts';
 import { rasterGeometry, sliceGeometry, type Geometry } from '../../io/geometry.ts';
 import { encodePng } from '../../io/image-decode.ts';
@@ -128,6 +128,7 @@ export const exportRunner: JobRunner = async (job: Job, ctx: JobContext): Promis
   }
 
   if (total === 0) throw new Error(`nothing to export: project ${config.projectId} has no ${config.kind} masks${config.labelId === undefined ? '' : ` for label ${config.labelId}`}`);
+  for (const stale of sweepStaleTemporaries(outDir)) ctx.log(`removed ${stale}, left by an export that was killed`);
   const tmp = temporaryPath(outDir);
   await mkdir(tmp, { recursive: true, mode: 0o755 });
   try {
