@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from './process-alive.ts';
 
 /** A sibling temporary name, so the final rename stays on one file system. */
 export function temporaryPath(path: string): string {
@@ -49,22 +50,14 @@ export function syncFolder(dir: string): void {
   }
 }
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Removes temporaries of `path` (see temporaryPath) left by processes that were killed before
  * they could rename or delete them; those of live processes are left alone. Returns what it removed.
  */
 export function sweepStaleTemporaries(path: string): string[] {
   const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
+  // exactly temporaryPath's shape for this name, so another target's temporaries never match
+  const own = new RegExp(`^\\.${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{8}\\.partial$`);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -73,9 +66,8 @@ export function sweepStaleTemporaries(path: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.partial')) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    const pid = own.exec(name)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue; // not ours, or still being written
     rmSync(join(dir, name), { recursive: true, force: true });
     removed.push(join(dir, name));
   }

@@ -13,6 +13,7 @@ import { type ManifestFile, type ModelManifest, sha256File, writeManifest } from
 import { ModelFolderError, readClipSegConfig, type ModelFolderInfo } from './model-folder.ts';
 import { checkModelName, commitStagedModel, differentModelError, inspectExisting, ModelRegistryError, type InstallResult } from './registry.ts';
 import { DownloadError, hubGet, isValidRepo, listRepoFiles, resolveUrl, serverMessage, TransientError, type FetchImpl, type HubTarget, type RepoFile } from './hub.ts';
+import { processAlive } from '../fs/process-alive.ts';
 
 export { DownloadError } from './hub.ts';
 
@@ -284,13 +285,7 @@ function acquireLock(path: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8'));
-      let alive = false;
-      try {
-        alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid && (process.kill(pid, 0), true);
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new DownloadError(`another download into the same folder is running (process ${pid}); wait for it, or delete ${path} if it is gone`);
+      if (pid !== process.pid && processAlive(pid)) throw new DownloadError(`another download into the same folder is running (process ${pid}); wait for it, or delete ${path} if it is gone`);
       rmSync(path, { force: true }); // left by a process that no longer runs
     }
   }

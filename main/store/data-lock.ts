@@ -4,6 +4,7 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../fs/process-alive.ts';
 import { StoreError } from './errors.ts';
 import { openStore, type Store } from './store.ts';
 
@@ -13,15 +14,6 @@ export interface DataLock {
   readonly path: string;
   release(): void;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-};
 
 /** Takes `<dataDir>/jobs.lock` for `purpose` ("the app", "delineate import"); released on exit. */
 export function acquireDataLock(dataDir: string, purpose: string): DataLock {
@@ -39,7 +31,7 @@ export function acquireDataLock(dataDir: string, purpose: string): DataLock {
       } catch {
         /* half-written by a process that died: stale */
       }
-      if (owner.pid && (owner.pid === process.pid || alive(owner.pid))) {
+      if (owner.pid && (owner.pid === process.pid || processAlive(owner.pid))) {
         throw new DataFolderBusyError(`the data folder ${dataDir} is in use by ${owner.purpose ?? 'another process'} (pid ${owner.pid}, since ${owner.since ?? '?'}); close it first, or use another --data folder. If no such program is running (e.g. after a reboot reused its pid), delete ${path}`);
       }
       rmSync(path, { force: true }); // stale: its owner is gone

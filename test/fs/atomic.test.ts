@@ -29,8 +29,11 @@ test('temporaries of dead processes are swept, those of live ones kept', async (
   mkdirSync(live);
   const unrelated = join(dir, '.other.1.00000000.partial');
   mkdirSync(unrelated);
+  const otherTarget = join(dir, `.${basename(target)}.b.${child.pid}.0badc0de.partial`); // target "export.b"
+  mkdirSync(otherTarget);
   assert.deepEqual(sweepStaleTemporaries(target), [dead]);
   assert.equal(existsSync(dead), false);
   assert.equal(existsSync(live), true);
   assert.equal(existsSync(unrelated), true);
+  assert.equal(existsSync(otherTarget), true, 'another target whose name extends this one');
 });
