@@ -121,6 +121,57 @@ export interface AdapterInfo {
   createdAt: string;
 }
 
+/** What an adapt (training) job accepts in `startJob({kind: 'adapt', config})`; everything optional. */
+export interface AdaptConfig {
+  /** default: 'sa-vlc' on a CPU, 'da-vlc' where a GPU is present */
+  variant?: 'da-v' | 'da-vl' | 'da-vlc' | 'sa-v' | 'sa-vl' | 'sa-vlc' | 'decoder' | 'full';
+  adapterDim?: number;
+  maxEpochs?: number;
+  lr?: number;
+  batchSize?: number;
+  seed?: number;
+  /** start from this adapter's weights (default: none, fresh init) */
+  initAdapterId?: number | null;
+  name?: string;
+}
+
+/** Extra fields of an adapt job's progress events (besides done/total/message). */
+export interface AdaptProgress {
+  phase: 'preparing' | 'caching' | 'training' | 'evaluating' | 'saving';
+  step: number;
+  epoch: number;
+  maxEpochs: number;
+  loss: number | null;
+  lr: number;
+  valDice: number | null;
+  valLoss: number | null;
+  /** seconds left, estimated */
+  eta: number | null;
+}
+
+export interface SegmentationScores {
+  /** images scored */
+  n: number;
+  dsc: { mean: number; std: number };
+  iou: { mean: number; std: number };
+  /** pixels at the model's input size */
+  hd95: { mean: number; std: number };
+}
+
+/** An adapt job's result: the new adapter (stored, not activated) compared with the current one on held-out corrected images. */
+export interface AdaptResult {
+  adapterId: number;
+  variant: string;
+  epochs: number;
+  bestEpoch: number;
+  trainImages: number;
+  heldOutImages: number;
+  /** the new adapter on the held-out images */
+  candidate: SegmentationScores;
+  /** what is active now (an adapter or the base model) on the same images */
+  current: SegmentationScores & { adapterId: number | null };
+}
+
 export type ExportFormat = 'png' | 'png-index' | 'nii' | 'nii.gz' | 'dataset';
 
 export interface DelineateApi {
