@@ -59,46 +59,68 @@ export function isMedVlsmDatasetFolder(dir: string): boolean {
  */
 export async function readMedVlsmDataset(dir: string, options: { signal?: AbortSignal } = {}): Promise<MedVlsmDataset> {
   const root = resolve(dir);
-  const anns = join(root, 'anns');
-  if (!isDirectory(anns)) throw new DatasetError(anns, 'missing annotation folder (a MedVLSM dataset has anns/, images/ and masks/)');
-  for (const d of ['images', 'masks']) {
-    if (!isDirectory(join(root, d))) throw new DatasetError(join(root, d), 'missing folder (a MedVLSM dataset has anns/, images/ and masks/)');
-  }
+  const anns = checkLayout(root);
   const present = new Set(await readdir(anns));
   const splits = SPLITS.filter((s) => present.has(`${s}.json`));
   if (splits.length === 0) throw new DatasetError(anns, 'no train.json, val.json or test.json');
   const records: MedVlsmRecord[] = [];
   const sizes = new Map<string, { width: number; height: number }>();
-  for (const split of splits) {
-    const file = join(anns, `${split}.json`);
-    let list: unknown;
-    try {
-      list = JSON.parse(await readFile(file, 'utf8'));
-    } catch (e) {
-      throw new DatasetError(file, `not valid JSON: ${(e as Error).message}`);
-    }
-    if (!Array.isArray(list)) throw new DatasetError(file, 'expected a list of records');
-    for (let i = 0; i < list.length; i++) {
-      options.signal?.throwIfAborted();
-      const where = `record ${i}`;
-      const r = list[i] as Record<string, unknown> | null;
-      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new DatasetError(file, `${where} is not an object`);
-      const imageName = r.img_name;
-      const maskName = r.mask_name;
-      if (typeof imageName !== 'string' || imageName === '') throw new DatasetError(file, `${where} has no img_name`);
-      if (typeof maskName !== 'string' || maskName === '') throw new DatasetError(file, `${where} (${imageName}) has no mask_name`);
-      const prompts = checkPrompts(r.prompts, `${where} (${imageName})`, file);
-      const imagePath = inside(join(root, 'images'), imageName, file, where);
-      const maskPath = inside(join(root, 'masks'), maskName, file, where);
-      const imageSize = await headerSize(imagePath, sizes, `image of ${where} in ${file}`);
-      const maskSize = await headerSize(maskPath, sizes, `mask of ${where} in ${file}`);
-      if (imageSize.width !== maskSize.width || imageSize.height !== maskSize.height) {
-        throw new DatasetError(maskPath, `mask is ${maskSize.width}×${maskSize.height} but its image ${imagePath} is ${imageSize.width}×${imageSize.height} (${where} in ${file})`);
-      }
-      records.push({ split, imageName, maskName, imagePath, maskPath, ...imageSize, prompts });
-    }
-  }
+  for (const split of splits) records.push(...(await readSplitRecords(root, split, sizes, options.signal)));
   return { root, records };
+}
+
+/**
+ * One split of a MedVLSM dataset, checked as readMedVlsmDataset checks it (for training, where a
+ * problem in another split must not stop this one). Its annotation file must exist.
+ */
+export async function readMedVlsmSplit(dir: string, split: Split, options: { signal?: AbortSignal } = {}): Promise<MedVlsmDataset> {
+  const root = resolve(dir);
+  const anns = checkLayout(root);
+  const file = join(anns, `${split}.json`);
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) throw new DatasetError(file, `missing annotation file (the ${split} split)`);
+  return { root, records: await readSplitRecords(root, split, new Map(), options.signal) };
+}
+
+/** The annotation folder of a dataset root that has anns/, images/ and masks/. */
+function checkLayout(root: string): string {
+  const anns = join(root, 'anns');
+  if (!isDirectory(anns)) throw new DatasetError(anns, 'missing annotation folder (a MedVLSM dataset has anns/, images/ and masks/)');
+  for (const d of ['images', 'masks']) {
+    if (!isDirectory(join(root, d))) throw new DatasetError(join(root, d), 'missing folder (a MedVLSM dataset has anns/, images/ and masks/)');
+  }
+  return anns;
+}
+
+async function readSplitRecords(root: string, split: Split, sizes: Map<string, { width: number; height: number }>, signal?: AbortSignal): Promise<MedVlsmRecord[]> {
+  const file = join(root, 'anns', `${split}.json`);
+  let list: unknown;
+  try {
+    list = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new DatasetError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(list)) throw new DatasetError(file, 'expected a list of records');
+  const records: MedVlsmRecord[] = [];
+  for (let i = 0; i < list.length; i++) {
+    signal?.throwIfAborted();
+    const where = `record ${i}`;
+    const r = list[i] as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new DatasetError(file, `${where} is not an object`);
+    const imageName = r.img_name;
+    const maskName = r.mask_name;
+    if (typeof imageName !== 'string' || imageName === '') throw new DatasetError(file, `${where} has no img_name`);
+    if (typeof maskName !== 'string' || maskName === '') throw new DatasetError(file, `${where} (${imageName}) has no mask_name`);
+    const prompts = checkPrompts(r.prompts, `${where} (${imageName})`, file);
+    const imagePath = inside(join(root, 'images'), imageName, file, where);
+    const maskPath = inside(join(root, 'masks'), maskName, file, where);
+    const imageSize = await headerSize(imagePath, sizes, `image of ${where} in ${file}`);
+    const maskSize = await headerSize(maskPath, sizes, `mask of ${where} in ${file}`);
+    if (imageSize.width !== maskSize.width || imageSize.height !== maskSize.height) {
+      throw new DatasetError(maskPath, `mask is ${maskSize.width}×${maskSize.height} but its image ${imagePath} is ${imageSize.width}×${imageSize.height} (${where} in ${file})`);
+    }
+    records.push({ split, imageName, maskName, imagePath, maskPath, ...imageSize, prompts });
+  }
+  return records;
 }
 
 /** Resolves a name from an annotation file inside its folder; a name that escapes it is refused. */

@@ -68,8 +68,12 @@ export class Graph {
   private nextId = 0;
   private scopes: string[] = [];
 
-  /** `floatType` is the default dtype of params (float64 lets model-level gradient checks run exactly). */
-  constructor(readonly floatType: DType = 'float32') {}
+  /**
+   * `floatType` is the default dtype of params (float64 lets model-level gradient checks run exactly).
+   * `trainable` decides, by name, whether a param that does not say so itself is trained: model
+   * code stays the same whether a graph trains adapters, the decoder or everything.
+   */
+  constructor(readonly floatType: DType = 'float32', readonly trainable?: (name: string) => boolean) {}
 
   /** Runs `build` with `name` pushed on the scope path used in node names and errors. */
   scope<T>(name: string, build: () => T): T {
@@ -87,8 +91,9 @@ export class Graph {
   /** A weight fed at run time; only trainable params may receive gradients. */
   param(name: string, shape: Shape, opts: { trainable?: boolean; dtype?: DType } = {}): Tensor {
     const dtype = opts.dtype ?? this.floatType;
-    if (opts.trainable && !isFloat(dtype)) throw new GraphBuildError(`param '${name}': a trainable param must be a float type, got ${dtype}`);
-    return this.addFeed(name, dtype, shape, 'param', opts.trainable ?? false);
+    const trainable = opts.trainable ?? (isFloat(dtype) && (this.trainable?.(name) ?? false));
+    if (trainable && !isFloat(dtype)) throw new GraphBuildError(`param '${name}': a trainable param must be a float type, got ${dtype}`);
+    return this.addFeed(name, dtype, shape, 'param', trainable);
   }
 
   /** A value embedded in the graph (ONNX initializer). */

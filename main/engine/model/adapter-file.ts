@@ -34,5 +34,8 @@ export function readAdapterFile(path: string, config: ClipSegConfig, baseModelSh
   }
   const declared = header.metadata.variant;
   if (declared && declared !== set.variant) throw new AdapterError(`${path}: its metadata says variant ${declared} but its tensors make ${set.variant}`);
+  const form = header.metadata.adapter_form ?? 'reference';
+  if (form !== 'reference' && form !== 'identity') throw new AdapterError(`${path}: unknown adapter_form '${form}' in its metadata (expected reference or identity)`);
+  set.form = form;
   return { path, set, weights: readTensors(path, { header }), metadata: header.metadata };
 }

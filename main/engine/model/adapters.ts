@@ -21,7 +21,15 @@ export interface AdapterSet {
   cond: boolean;
   /** every module's [in, bottleneck] dims, by module name (e.g. v_attn_adapters.3) */
   modules: Map<string, { dim: number; bottleneck: number }>;
+  /**
+   * 'reference': x + ReLU(fc2(ReLU(fc1 x))), the paper's block. 'identity': x + fc2(ReLU(fc1 x))
+   * with fc2 initialised to zero, so training starts from the base model (our option, recorded
+   * in the file's metadata as adapter_form).
+   */
+  form?: AdapterForm;
 }
+
+export type AdapterForm = 'reference' | 'identity';
 
 export class AdapterError extends Error {
   override name = 'AdapterError';
@@ -103,11 +111,49 @@ export function describeAdapters(shapes: Map<string, readonly number[]>, c: Clip
   return { kind, variant, vision, text, cond, modules };
 }
 
-/** Adapter(x) = x + ReLU(fc2(ReLU(fc1(x)))) (the reference's placement and init-free form). */
-export function adapterBlock(g: Graph, module: string, x: Tensor, dims: { dim: number; bottleneck: number }, trainable = false): Tensor {
+/**
+ * Adapter(x) = x + ReLU(fc2(ReLU(fc1(x)))) (the reference's form), or without the outer ReLU for
+ * the identity form. Whether its weights train is the graph's trainable policy.
+ */
+export function adapterBlock(g: Graph, module: string, x: Tensor, dims: { dim: number; bottleneck: number }, form: AdapterForm = 'reference'): Tensor {
   return g.scope(module, () => {
-    const p = (n: string, shape: number[]): Tensor => g.param(`${module}.${n}`, shape, { trainable });
+    const p = (n: string, shape: number[]): Tensor => g.param(`${module}.${n}`, shape);
     const h = relu(linear(x, p('fc1.weight', [dims.bottleneck, dims.dim]), p('fc1.bias', [dims.bottleneck])));
-    return add(x, relu(linear(h, p('fc2.weight', [dims.dim, dims.bottleneck]), p('fc2.bias', [dims.dim]))));
+    const y = linear(h, p('fc2.weight', [dims.dim, dims.bottleneck]), p('fc2.bias', [dims.dim]));
+    return add(x, form === 'identity' ? y : relu(y));
   });
+}
+
+export const isAdapterParam = (name: string): boolean => /^(v_attn|v_out|l_attn|l_out|vision_extract|text_extract)_adapters\.|^cond_adapter\./.test(name);
+
+/** Parses 'da-vlc' → kind and placement; null for names that are not adapter variants. */
+export function parseVariant(variant: string): { kind: AdapterKind; vision: true; text: boolean; cond: boolean } | null {
+  const m = /^(da|sa)-v(l?)(c?)$/.exec(variant);
+  if (!m || (m[3] && !m[2])) return null;
+  return { kind: m[1] === 'da' ? 'dense' : 'shallow', vision: true, text: m[2] === 'l', cond: m[3] === 'c' };
+}
+
+export interface AdapterDims {
+  /** bottleneck of dense (default 64) or shallow (default 512) adapters */
+  adapter?: number;
+  /** bottleneck of the conditional adapter (default 256) */
+  cond?: number;
+}
+
+/** The modules a variant places on this model, with their dims (what a new adapter file will hold). */
+export function adapterSetFor(variant: string, c: ClipSegConfig, dims: AdapterDims = {}, form: AdapterForm = 'reference'): AdapterSet {
+  const v = parseVariant(variant);
+  if (!v) throw new AdapterError(`unknown adapter variant '${variant}' (expected da-v, da-vl, da-vlc, sa-v, sa-vl or sa-vlc)`);
+  const r = dims.adapter ?? (v.kind === 'dense' ? 64 : 512);
+  const rc = dims.cond ?? 256;
+  for (const [what, n] of [['adapter dim', r], ['conditional adapter dim', rc]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new AdapterError(`${what} must be a positive integer, got ${n}`);
+  }
+  const modules = new Map<string, { dim: number; bottleneck: number }>();
+  for (const [name, e] of expectedModules(c, v.kind)) {
+    if (e.group === 'text' && !v.text) continue;
+    if (e.group === 'cond' && !v.cond) continue;
+    modules.set(name, { dim: e.width, bottleneck: e.group === 'cond' ? rc : r });
+  }
+  return { kind: v.kind, variant, vision: true, text: v.text, cond: v.cond, modules, form };
 }

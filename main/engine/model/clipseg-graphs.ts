@@ -9,7 +9,7 @@ import type { LayerHooks } from './clip-encoder-layer.ts';
 import type { ClipSegConfig } from './config.ts';
 import { clipSegDecoder, decoderReduces } from './decoder.ts';
 import { textEncoder } from './text-tower.ts';
-import { patchGrid, visionActivations, visualPromptEmbedding } from './vision-tower.ts';
+import { patchGrid, visionActivations, type VisionHooks, visualPromptEmbedding } from './vision-tower.ts';
 
 /** Vision graph output k: decoder.reduces applied to the activation of block extractLayers[k]. */
 export const reducedName = (k: number): string => `reduced.${k}`;
@@ -29,28 +29,40 @@ function denseHooks(g: Graph, set: AdapterSet | null | undefined, prefix: 'v' | 
   const out = set.modules.get(`${prefix}_out_adapters.${i}`);
   if (!attn && !out) return undefined;
   return {
-    attn: attn && ((y) => adapterBlock(g, `${prefix}_attn_adapters.${i}`, y, attn)),
-    mlp: out && ((y) => adapterBlock(g, `${prefix}_out_adapters.${i}`, y, out)),
+    attn: attn && ((y) => adapterBlock(g, `${prefix}_attn_adapters.${i}`, y, attn, set.form)),
+    mlp: out && ((y) => adapterBlock(g, `${prefix}_out_adapters.${i}`, y, out, set.form)),
   };
 }
 
 /** The decoder inputs before the reduces: the extracted activations, through shallow vision adapters if any. */
-export function adaptedVisionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, set?: AdapterSet | null): Tensor[] {
-  const acts = visionActivations(g, c, pixels, { layer: (i) => denseHooks(g, set, 'v', i) });
+export function adaptedVisionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, set?: AdapterSet | null, hooks: Pick<VisionHooks, 'positionTable'> = {}): Tensor[] {
+  return visionExtractAdapters(g, visionActivations(g, c, pixels, { ...hooks, layer: (i) => denseHooks(g, set, 'v', i) }), set);
+}
+
+/** Shallow vision adapters on the extracted activations (identity for other sets). */
+export function visionExtractAdapters(g: Graph, acts: Tensor[], set?: AdapterSet | null): Tensor[] {
   if (!set || set.kind !== 'shallow') return acts;
-  return acts.map((a, k) => adapterBlock(g, `vision_extract_adapters.${k}`, a, set.modules.get(`vision_extract_adapters.${k}`)!));
+  return acts.map((a, k) => adapterBlock(g, `vision_extract_adapters.${k}`, a, set.modules.get(`vision_extract_adapters.${k}`)!, set.form));
 }
 
 /** The conditional embedding with the set's text-side adapters: dense in the blocks, cond adapter, shallow text skips. */
 export function adaptedConditional(g: Graph, c: ClipSegConfig, ids: Tensor, pooled: Tensor, set?: AdapterSet | null): Tensor {
   const text = textEncoder(g, c, ids, pooled, { layer: (i) => denseHooks(g, set, 'l', i) });
-  let cond = text.conditional;
+  return conditionalAdapters(g, c, text.conditional, text.pooledPerLayer, set);
+}
+
+/**
+ * The adapters after the text tower: the cond adapter on the projected embedding, then (shallow,
+ * VL/VLC) each extracted layer's pooled hidden state through its adapter, added on.
+ */
+export function conditionalAdapters(g: Graph, c: ClipSegConfig, conditional: Tensor, pooledPerLayer: readonly Tensor[], set?: AdapterSet | null): Tensor {
+  let cond = conditional;
   const condDims = set?.modules.get('cond_adapter');
-  if (condDims) cond = adapterBlock(g, 'cond_adapter', cond, condDims);
+  if (condDims) cond = adapterBlock(g, 'cond_adapter', cond, condDims, set?.form);
   if (set?.kind === 'shallow' && set.text) {
     c.extractLayers.forEach((layer, k) => {
       const module = `text_extract_adapters.${k}`;
-      cond = add(cond, adapterBlock(g, module, text.pooledPerLayer[layer], set.modules.get(module)!));
+      cond = add(cond, adapterBlock(g, module, pooledPerLayer[layer], set.modules.get(module)!, set.form));
     });
   }
   return cond;

@@ -21,7 +21,7 @@ export function patchGrid(c: ClipSegConfig, size: number): number {
 }
 
 /** pixels [B, C, S, S] → tokens [B, 1 + g², D] (before pre_layrnorm). */
-export function visionEmbeddings(g: Graph, c: ClipSegConfig, pixels: Tensor): Tensor {
+export function visionEmbeddings(g: Graph, c: ClipSegConfig, pixels: Tensor, positionTable?: (grid: number) => Tensor): Tensor {
   return g.scope('vision.embeddings', () => {
     const [b, ch, h, w] = pixels.shape;
     if (h !== w) throw new Error(`vision input must be square, got ${h}×${w}`);
@@ -30,13 +30,15 @@ export function visionEmbeddings(g: Graph, c: ClipSegConfig, pixels: Tensor): Te
     const conv = conv2d(pixels, g.param(`${VISION}.embeddings.patch_embedding.weight`, [d, ch, p, p]), undefined, { strides: [p, p] });
     const patches = transpose(reshape(conv, [b, d, grid * grid]), [0, 2, 1]);
     const cls = expand(reshape(g.param(`${VISION}.embeddings.class_embedding`, [d]), [1, 1, d]), [b, 1, d]);
-    return add(concat([cls, patches], 1), g.param(positionTableName(grid), [1 + grid * grid, d]));
+    return add(concat([cls, patches], 1), positionTable ? positionTable(grid) : g.param(positionTableName(grid), [1 + grid * grid, d]));
   });
 }
 
 export interface VisionHooks {
   /** Adapter hooks per encoder block (dense adapters). */
   layer?: (index: number) => LayerHooks | undefined;
+  /** The position table for a grid (default: the host-interpolated table, fed by name). */
+  positionTable?: (grid: number) => Tensor;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface VisionHooks {
 export function visionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, hooks: VisionHooks = {}): Tensor[] {
   const ln = (name: string, x: Tensor): Tensor =>
     layerNorm(x, g.param(`${name}.weight`, [c.vision.hiddenSize]), g.param(`${name}.bias`, [c.vision.hiddenSize]), c.vision.layerNormEps);
-  let x = ln(`${VISION}.pre_layrnorm`, visionEmbeddings(g, c, pixels));
+  let x = ln(`${VISION}.pre_layrnorm`, visionEmbeddings(g, c, pixels, hooks.positionTable));
   const last = Math.max(...c.extractLayers);
   const out = new Map<number, Tensor>();
   const cfg = visionLayerConfig(c);
