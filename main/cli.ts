@@ -9,6 +9,7 @@ import { segmentCommand } from './cli/segment.ts';
 import { importCommand } from './cli/import.ts';
 import { exportCommand } from './cli/export.ts';
 import { projectsCommand } from './cli/projects.ts';
+import { trainCommand } from './cli/train.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
@@ -19,6 +20,7 @@ const commands: Record<string, { summary: string; run(argv: string[]): Promise<v
   model: { summary: 'manage CLIPSeg models: model list | import DIR | download', run: modelCommand },
   import: { summary: 'add images to a project: import PATH... --project NAME [--create]', run: importCommand },
   export: { summary: 'export masks: export --project NAME --out DIR --format png|png-index|nii|nii.gz|dataset', run: exportCommand },
+  train: { summary: 'fine-tune VLSM-Adapter adapters on a MedVLSM dataset: train --data DIR --variant sa-vlc|da-vlc|… [--out FILE]', run: trainCommand },
   projects: { summary: 'list projects with image and mask counts', run: projectsCommand },
 };
 

@@ -127,3 +127,9 @@ export function featureGraphs(c: ClipSegConfig, o: { batch: number; size: number
   c.extractLayers.forEach((layer, k) => { outputs[featureNames.pooled(k)] = text.pooledPerLayer[layer]; });
   return { vision, text: compile(outputs, { name: 'clipseg-train-features-text' }) };
 }
+
+/** The parameters a run trains, name → shape, read off the graph it will run. */
+export function trainedParams(c: ClipSegConfig, variant: TrainVariant, set: AdapterSet | null, size: number): Map<string, number[]> {
+  const { graph } = trainLoss(c, { variant, set, batch: 1, size, length: 2 });
+  return new Map([...graph.feeds.values()].filter((t) => t.kind === 'param' && t.trainable).map((t) => [t.name, [...t.shape]]));
+}

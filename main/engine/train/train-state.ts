@@ -43,6 +43,7 @@ export class TrainState {
       this.tensors.set(name, next);
     }
     this.step++;
-    return { loss: Number(out.loss.data[0]), gradNorm: Number(out.grad_norm.data[0]), outputs: out };
+    // An update-only graph (gradients accumulated outside it) has no loss of its own.
+    return { loss: out.loss ? Number(out.loss.data[0]) : NaN, gradNorm: Number(out.grad_norm.data[0]), outputs: out };
   }
 }
