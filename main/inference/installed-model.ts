@@ -5,14 +5,14 @@
 import type { EngineOptions } from '../engine/runtime/engine.ts';
 import { resolveModel } from '../models/registry.ts';
 import { ModelInference } from './model-inference.ts';
-import type { AdapterRef, InferenceService, MaskPrediction, SourceImage } from './service.ts';
+import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
 
 export class InstalledModelInference implements InferenceService {
   private inner: ModelInference | null = null;
 
   constructor(private readonly modelsDir: string, private readonly modelArg: string | undefined, private readonly engineOptions: EngineOptions = {}) {}
 
-  private get model(): ModelInference {
+  private get modelInference(): ModelInference {
     if (!this.inner) {
       const info = resolveModel(this.modelArg, this.modelsDir);
       this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions, info.sha256);
@@ -20,12 +20,16 @@ export class InstalledModelInference implements InferenceService {
     return this.inner;
   }
 
+  model(): ModelAccess {
+    return this.modelInference.model();
+  }
+
   get modelId(): string {
-    return this.model.modelId;
+    return this.modelInference.modelId;
   }
 
   predict(image: SourceImage, frame: number, prompt: string, threshold?: number, adapter?: AdapterRef | null): Promise<MaskPrediction> {
-    return this.model.predict(image, frame, prompt, threshold, adapter);
+    return this.modelInference.predict(image, frame, prompt, threshold, adapter);
   }
 
   async close(): Promise<void> {

@@ -8,11 +8,11 @@ import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
 import { loadSourceFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
-import type { AdapterRef, InferenceService, MaskPrediction, SourceImage } from './service.ts';
+import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
 
 export class ModelInference implements InferenceService {
   private engine: Engine | null = null;
-  private model: Promise<ClipSegModel> | null = null;
+  private opened: Promise<ClipSegModel> | null = null;
   /** One prediction at a time: the engine serialises runs anyway, and a preview must not interleave encodes. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -22,23 +22,30 @@ export class ModelInference implements InferenceService {
   /** `baseModelSha256` lets adapter files made for other base weights be refused. */
   constructor(readonly modelDir: string, readonly modelId: string, private readonly engineOptions: EngineOptions = {}, private readonly baseModelSha256?: string) {}
 
+  get baseSha256(): string | undefined { return this.baseModelSha256; }
+
+  model(): ModelAccess {
+    if (!this.baseModelSha256) throw new Error(`${this.modelDir}: the model's sha256 is unknown`);
+    return { dir: this.modelDir, sha256: this.baseModelSha256, id: this.modelId };
+  }
+
   private open(): Promise<ClipSegModel> {
-    if (!this.model) {
+    if (!this.opened) {
       const engine = new Engine(this.engineOptions);
       this.engine = engine;
       this.adapterId = null;
-      this.model = openClipSegModel(this.modelDir, engine);
+      this.opened = openClipSegModel(this.modelDir, engine);
       // A model that cannot open (truncated weights, bad config) must not leave its worker behind.
-      this.model.catch(() => this.reset(engine));
+      this.opened.catch(() => this.reset(engine));
     }
-    return this.model;
+    return this.opened;
   }
 
   /** Drops the engine (and the model opened on it); the next prediction starts afresh. */
   private reset(engine: Engine): void {
     if (this.engine !== engine) return;
     this.engine = null;
-    this.model = null;
+    this.opened = null;
     this.adapterId = null;
     void engine.close();
   }
@@ -87,7 +94,7 @@ export class ModelInference implements InferenceService {
   async close(): Promise<void> {
     const engine = this.engine;
     this.engine = null;
-    this.model = null;
+    this.opened = null;
     this.adapterId = null;
     await this.chain.catch(() => undefined);
     await engine?.close();

@@ -32,9 +32,18 @@ export interface AdapterRef {
   path: string;
 }
 
+/** Where the model in use lives, for jobs that open it themselves (training). */
+export interface ModelAccess {
+  dir: string;
+  sha256: string;
+  id: string;
+}
+
 export interface InferenceService {
   /** A stable identity of the model in use (its folder name and weights hash), for provenance. */
   readonly modelId: string;
   predict(image: SourceImage, frame: number, prompt: string, threshold?: number, adapter?: AdapterRef | null): Promise<MaskPrediction>;
+  /** The model's folder and weights hash (resolving it if needed; throws what resolving throws). */
+  model?(): ModelAccess;
   close(): Promise<void>;
 }

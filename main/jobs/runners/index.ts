@@ -7,9 +7,14 @@ import type { JobRunner } from '../runner.ts';
 import { exportRunner } from './export.ts';
 import { importRunner } from './import.ts';
 import { segmentBatchRunner } from './segment-batch.ts';
+import { adaptRunner } from './adapt.ts';
+import type { EngineOptions } from '../../engine/runtime/engine.ts';
 
-export function defaultRunners(options: { inference?: InferenceService } = {}): Partial<Record<JobKind, JobRunner>> {
+export function defaultRunners(options: { inference?: InferenceService; dataDir?: string; engine?: EngineOptions; gpu?: boolean } = {}): Partial<Record<JobKind, JobRunner>> {
   const runners: Partial<Record<JobKind, JobRunner>> = { import: importRunner, export: exportRunner };
-  if (options.inference) runners['segment-batch'] = segmentBatchRunner(options.inference);
+  const { inference, dataDir } = options;
+  if (inference) runners['segment-batch'] = segmentBatchRunner(inference);
+  // Adapting opens the model the app uses on an engine of its own.
+  if (inference?.model && dataDir) runners.adapt = adaptRunner(() => inference.model!(), dataDir, options.engine, { gpu: options.gpu });
   return runners;
 }
