@@ -9,7 +9,11 @@ import { segmentCommand } from './cli/segment.ts';
 import { importCommand } from './cli/import.ts';
 import { exportCommand } from './cli/export.ts';
 import { projectsCommand } from './cli/projects.ts';
+import { serveCommand } from './cli/serve.ts';
+import { appCommand } from './cli/app.ts';
 import { trainCommand } from './cli/train.ts';
+import { infoCommand } from './cli/info.ts';
+import { evalCommand } from './cli/eval.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
@@ -21,7 +25,11 @@ const commands: Record<string, { summary: string; run(argv: string[]): Promise<v
   import: { summary: 'add images to a project: import PATH... --project NAME [--create]', run: importCommand },
   export: { summary: 'export masks: export --project NAME --out DIR --format png|png-index|nii|nii.gz|dataset', run: exportCommand },
   train: { summary: 'fine-tune VLSM-Adapter adapters on a MedVLSM dataset: train --data DIR --variant sa-vlc|da-vlc|… [--out FILE]', run: trainCommand },
+  eval: { summary: 'DSC / IoU / HD95 on a MedVLSM split: eval --data DIR [--split test] [--adapter FILE] [--json]', run: evalCommand },
+  info: { summary: 'a model\'s parameter counts and what each training variant trains: info [--model DIR] [--variant V]', run: infoCommand },
   projects: { summary: 'list projects with image and mask counts', run: projectsCommand },
+  serve: { summary: 'the app in a browser on 127.0.0.1: serve [--port N] [--data DIR] [--model DIR] [--open]', run: serveCommand },
+  app: { summary: 'the desktop app (Electron; else the browser version): app [--data DIR] [--model DIR] [--web]', run: appCommand },
 };
 
 function usage(): string {

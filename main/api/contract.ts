@@ -174,6 +174,40 @@ export interface AdaptResult {
 
 export type ExportFormat = 'png' | 'png-index' | 'nii' | 'nii.gz' | 'dataset';
 
+/** What the app runs with: for the status bar and the notice shown when the model is the demo one. */
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  /** the model previews use; null when none is installed (a preview then answers 'no-model' saying how to install one) */
+  model: {
+    /** `name@sha256-prefix`, as recorded with previews (PreviewResult.modelId) */
+    id: string;
+    name: string;
+    /** installed in the data folder, a folder named at start-up, or the tiny bundled demo model */
+    source: 'installed' | 'folder' | 'demo' | null;
+    /** bytes of its weights file */
+    size: number;
+  } | null;
+  /** execution providers whose files are present here, best first; 'cpu' is always last */
+  providers: string[];
+  /** a GPU provider (cuda or webgpu) is among them */
+  gpu: boolean;
+  /** the model is the bundled demo model: fine for a first look, not for real images */
+  demo: boolean;
+}
+
+/** What a folder holds, for choosing what to import where no native dialog exists (the web host). */
+export interface DirListing {
+  /** the folder listed, absolute */
+  path: string;
+  /** its parent; null at the root */
+  parent: string | null;
+  /** sub-folders first, then files import recognises by their bytes; hidden entries left out; each group by name */
+  entries: { name: string; path: string; kind: 'folder' | 'png' | 'jpeg' | 'dicom' | 'nifti' }[];
+  /** the folder has more entries than one listing returns */
+  truncated: boolean;
+}
+
 export interface DelineateApi {
   listProjects(): Promise<ApiResult<ProjectSummary[]>>;
   createProject(req: { name: string }): Promise<ApiResult<ProjectSummary>>;
@@ -211,6 +245,12 @@ export interface DelineateApi {
 
   /** Starts an export job; progress arrives as job events. */
   exportMasks(req: { projectId: number; outDir: string; format: ExportFormat; kind?: 'corrected' | 'model' }): Promise<ApiResult<JobInfo>>;
+
+  appInfo(): Promise<ApiResult<AppInfo>>;
+  /** Starts an import job of files and folders (absolute paths) into a project; progress arrives as job events. */
+  importPaths(req: { projectId: number; paths: string[] }): Promise<ApiResult<JobInfo>>;
+  /** Sub-folders and importable files of a folder (default: the user's home folder). */
+  listDir(req: { path?: string }): Promise<ApiResult<DirListing>>;
 
   /** Job state, progress and log events; returns the unsubscribe function. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;

@@ -2,8 +2,10 @@
 // store, the job queue or the model, and turns any failure into an ApiError value. Electron's IPC
 // and the web host are thin transports over this object.
 
+import { isAbsolute } from 'node:path';
 import { ImageDecodeError } from '../io/raster.ts';
 import { encodePng } from '../io/image-decode.ts';
+import { listFolder } from '../io/folder-listing.ts';
 import { loadSourceFrame, SourceChangedError } from '../io/import-scan.ts';
 import type { InferenceService } from '../inference/service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -13,7 +15,7 @@ import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
 import type { Job } from '../store/jobs.ts';
 import type { MaskInfo } from '../store/masks.ts';
-import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, DelineateApi, JobInfo, JobKind, MaskRecord, ProjectSummary } from './contract.ts';
+import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, MaskRecord, ProjectSummary } from './contract.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -22,6 +24,8 @@ export interface ApiDeps {
   inference: () => InferenceService;
   /** Job kinds this build has runners for (adapter training arrives with its own issue). */
   jobKinds: readonly JobKind[];
+  /** What appInfo answers (the core knows its data folder and model choice); absent: 'unavailable'. */
+  appInfo?: () => AppInfo | Promise<AppInfo>;
 }
 
 /** A failure with an API code, thrown inside handlers and turned into an ApiError. */
@@ -211,6 +215,21 @@ export function createApi(deps: ApiDeps): DelineateApi {
       if (!deps.jobKinds.includes('export')) throw new ApiFailure('unavailable', 'this build cannot run export jobs');
       return jobInfo(queue.enqueue('export', { projectId, outDir, format, kind: kind ?? 'corrected' }, { projectId }));
     }),
+
+    appInfo: () => result(() => {
+      if (!deps.appInfo) throw new ApiFailure('unavailable', 'this core was opened without app information');
+      return deps.appInfo();
+    }),
+    importPaths: ({ projectId, paths }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      if (!Array.isArray(paths) || paths.length === 0) throw new ApiFailure('invalid', 'choose at least one file or folder to import');
+      // relative paths would resolve against the server's working folder, which the user never sees
+      const bad = paths.find((p) => typeof p !== 'string' || !isAbsolute(p));
+      if (bad !== undefined) throw new ApiFailure('invalid', `import paths must be absolute, got ${JSON.stringify(bad)}`);
+      if (!deps.jobKinds.includes('import')) throw new ApiFailure('unavailable', 'this build cannot run import jobs');
+      return jobInfo(queue.enqueue('import', { projectId, paths }, { projectId }));
+    }),
+    listDir: (req) => result(() => listFolder(req?.path)),
 
     onJobEvent: (listener) => queue.subscribe((e) => {
       if (e.type === 'state') listener({ type: 'state', job: jobInfo(e.job) });

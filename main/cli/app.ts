@@ -31,9 +31,9 @@ export function electronBinary(): { path: string } | { reason: string } {
   try {
     path = createRequire(import.meta.url)('electron');
   } catch {
-    return { reason: "Electron's binary is not downloaded on this machine (npm installed the electron package with its download step off); to get the desktop window run: node node_modules/electron/install.js" };
+    return { reason: 'the electron package was installed with its download step off; to get the desktop window run: node node_modules/electron/install.js' };
   }
-  if (typeof path !== 'string' || !existsSync(path)) return { reason: `Electron's binary is missing (expected at ${String(path)}); reinstall it with: node node_modules/electron/install.js` };
+  if (typeof path !== 'string' || !existsSync(path)) return { reason: `nothing is at ${String(path)}; download it again with: node node_modules/electron/install.js` };
   return { path };
 }
 
@@ -74,7 +74,7 @@ export async function appCommand(argv: string[]): Promise<void> {
       if (code === 0) return;
       if (code !== CORE_UNAVAILABLE_IN_ELECTRON) throw new Error(`the desktop app exited with code ${code}`);
       why = 'the desktop app could not open the core inside Electron (its reason is above)';
-    } else why = electron.reason;
+    } else why = `Electron's binary is not downloaded here (${electron.reason})`;
   }
 
   const { core, notices } = await openAppCore({ data: values.data, model: values.model, engine: { provider }, purpose: 'delineate app' });

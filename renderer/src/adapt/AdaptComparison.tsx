@@ -1,0 +1,74 @@
+// The end of an adapt job: the new adapter against what is active now, on the same held-out
+// corrected images, and the choice to activate it or keep the current one.
+
+import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import type { AdaptResult } from '../../../main/api/contract.ts';
+import { betterScore, formatStat, SCORE_LABELS, type ScoreName } from '../lib/format.ts';
+
+const ROWS: { name: ScoreName; hint: string }[] = [
+  { name: 'dsc', hint: 'Dice, % (higher is better)' },
+  { name: 'iou', hint: 'IoU, % (higher is better)' },
+  { name: 'hd95', hint: '95% Hausdorff, px (lower is better)' },
+];
+
+export function AdaptComparison({ result, currentName, onActivate, onKeep }: {
+  result: AdaptResult;
+  /** the active adapter's name, null for the base model */
+  currentName: string | null;
+  onActivate(): Promise<void>;
+  onKeep(): void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const dscWinner = betterScore('dsc', result.candidate, result.current);
+  const activate = async () => {
+    setBusy(true);
+    await onActivate();
+    setBusy(false);
+  };
+  return (
+    <Stack gap="sm">
+      <Text size="sm">
+        Trained {result.epochs} epochs ({result.variant.toUpperCase()}, best epoch {result.bestEpoch + 1}) on {result.trainImages} images, compared on{' '}
+        {result.heldOutImages} held-out corrected images.
+      </Text>
+      <Table withTableBorder withColumnBorders aria-label="Comparison of the new adapter with the current model" captionSide="bottom">
+        <Table.Caption>mean ± standard deviation over n = {result.candidate.n} images</Table.Caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Score</Table.Th>
+            <Table.Th>New adapter</Table.Th>
+            <Table.Th>Current ({currentName ?? 'base model'})</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {ROWS.map(({ name, hint }) => {
+            const winner = betterScore(name, result.candidate, result.current);
+            return (
+              <Table.Tr key={name}>
+                <Table.Th scope="row" title={hint}>{SCORE_LABELS[name]}{name === 'hd95' ? ' (px)' : ' (%)'}</Table.Th>
+                <Table.Td fw={winner === 'candidate' ? 700 : undefined}>{formatStat(result.candidate[name], name !== 'hd95')}{winner === 'candidate' && <Badge ml={6} size="xs" color="green" variant="light">better</Badge>}</Table.Td>
+                <Table.Td fw={winner === 'current' ? 700 : undefined}>{formatStat(result.current[name], name !== 'hd95')}{winner === 'current' && <Badge ml={6} size="xs" color="green" variant="light">better</Badge>}</Table.Td>
+              </Table.Tr>
+            );
+          })}
+          <Table.Tr>
+            <Table.Th scope="row">n</Table.Th>
+            <Table.Td>{result.candidate.n}</Table.Td>
+            <Table.Td>{result.current.n}</Table.Td>
+          </Table.Tr>
+        </Table.Tbody>
+      </Table>
+      {dscWinner === 'current' && (
+        <Alert color="yellow" variant="light" p="xs">The new adapter scores a lower Dice than what is active now. Keeping the current one is usually right; more corrected masks help.</Alert>
+      )}
+      {result.candidate.n < 5 && (
+        <Text size="xs" c="dimmed">Few held-out images: the scores are a rough guide only.</Text>
+      )}
+      <Group justify="flex-end" gap="xs">
+        <Button variant="default" onClick={onKeep} disabled={busy}>Keep current</Button>
+        <Button onClick={activate} loading={busy}>Activate</Button>
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,98 @@
+// Every adapter of the project with its scores; activate any of them, or roll back to the active
+// one's parent (the base model when it has none).
+
+import { Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { IconArrowBackUp } from '@tabler/icons-react';
+import { useState } from 'react';
+import type { AdapterInfo } from '../../../main/api/contract.ts';
+import { getApi } from '../api/api.ts';
+import { useApiCall } from '../api/useApiCall.ts';
+import type { Adapters } from '../adapt/useAdapters.ts';
+import { adapterScoredImages, formatAdapterScore } from '../lib/adapter-metrics.ts';
+import { formatDateTime } from '../lib/format.ts';
+import { useNotify } from '../notifications/notify-context.ts';
+
+export function AdapterVersions({ projectId, adapters }: { projectId: number; adapters: Adapters }) {
+  const call = useApiCall();
+  const notify = useNotify();
+  const [busy, setBusy] = useState<number | 'rollback' | null>(null);
+  const { list, active } = adapters;
+  const names = new Map((list ?? []).map((a) => [a.id, a.name]));
+
+  const activate = async (a: AdapterInfo) => {
+    setBusy(a.id);
+    const r = await call(`Activate ${a.name}`, () => getApi().activateAdapter({ adapterId: a.id }));
+    if (r.ok) await adapters.reload();
+    setBusy(null);
+  };
+  const rollback = async () => {
+    setBusy('rollback');
+    const r = await call('Roll back', () => getApi().rollbackAdapter({ projectId }));
+    if (r.ok) {
+      await adapters.reload();
+      notify({ kind: 'success', title: 'Rolled back', message: r.value ? `Adapter "${r.value.name}" is active again.` : 'The base model is active again (no adapter).' });
+    }
+    setBusy(null);
+  };
+
+  return (
+    <Stack gap="md" maw={1100}>
+      <Group justify="space-between" align="flex-end">
+        <Stack gap={4}>
+          <Title order={2} size="h4">Adapter versions</Title>
+          <Text size="sm" c="dimmed">
+            Active now: <b>{active ? `${active.name} (${active.variant})` : 'base model, no adapter'}</b>. Scores are on the n corrected images held
+            out when each adapter was trained (DSC and IoU in %, HD95 in pixels; means, with the standard deviation where recorded).
+          </Text>
+        </Stack>
+        <Tooltip label={active ? `Activate ${active.parentId ? `"${names.get(active.parentId) ?? `adapter ${active.parentId}`}"` : 'the base model'} again` : 'Nothing to roll back: no adapter is active'}>
+          <Button variant="default" leftSection={<IconArrowBackUp size={14} />} onClick={rollback} disabled={!active} loading={busy === 'rollback'}>Roll back</Button>
+        </Tooltip>
+      </Group>
+      {list == null ? (
+        <Center h={80}><Loader size="sm" aria-label="Loading adapters" /></Center>
+      ) : list.length === 0 ? (
+        <Paper withBorder p="lg"><Text size="sm" c="dimmed">No adapters yet. Adapt the model on the Training page once a few masks are corrected.</Text></Paper>
+      ) : (
+        <Paper withBorder>
+          <Table highlightOnHover aria-label="Adapter versions" verticalSpacing={6}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Variant</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Based on</Table.Th>
+                <Table.Th ta="right">DSC %</Table.Th>
+                <Table.Th ta="right">IoU %</Table.Th>
+                <Table.Th ta="right">HD95 px</Table.Th>
+                <Table.Th ta="right">n</Table.Th>
+                <Table.Th>Status</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.map((a) => (
+                <Table.Tr key={a.id} aria-current={a.active ? 'true' : undefined}>
+                  <Table.Td fw={600}>{a.name}</Table.Td>
+                  <Table.Td><Badge variant="outline" color="gray" tt="uppercase">{a.variant}</Badge></Table.Td>
+                  <Table.Td>{formatDateTime(a.createdAt)}</Table.Td>
+                  <Table.Td>{a.parentId ? names.get(a.parentId) ?? `#${a.parentId}` : '—'}</Table.Td>
+                  <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'dsc')}</Table.Td>
+                  <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'iou')}</Table.Td>
+                  <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'hd95')}</Table.Td>
+                  <Table.Td ta="right">{adapterScoredImages(a.metrics) ?? '—'}</Table.Td>
+                  <Table.Td>
+                    {a.active ? (
+                      <Badge color="green" variant="light">Active</Badge>
+                    ) : (
+                      <Button variant="light" onClick={() => activate(a)} loading={busy === a.id} disabled={busy != null} aria-label={`Activate ${a.name}`}>Activate</Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,108 @@
+// Export the project's masks: format, which masks, output folder; then the export job's progress
+// and where the files went.
+
+import { Button, Code, Group, Modal, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
+import { IconFolder } from '@tabler/icons-react';
+import { useState, type FormEvent } from 'react';
+import type { ExportFormat } from '../../../main/api/contract.ts';
+import { getApi } from '../api/api.ts';
+import { useApiCall } from '../api/useApiCall.ts';
+import { FolderBrowser } from '../folders/FolderBrowser.tsx';
+import { usePickFolder } from '../folders/usePickFolder.ts';
+import { JobProgress } from '../jobs/JobProgress.tsx';
+import { useJob, useJobs } from '../jobs/jobs-context.ts';
+import { EXPORT_FORMATS, EXPORT_KINDS } from '../lib/export-options.ts';
+import { isActive } from '../lib/jobs-state.ts';
+
+export function ExportDialog({ opened, onClose, projectId, projectName }: { opened: boolean; onClose(): void; projectId: number; projectName: string }) {
+  const call = useApiCall();
+  const { track } = useJobs();
+  const folder = usePickFolder();
+  const [format, setFormat] = useState<ExportFormat>('png');
+  const [kind, setKind] = useState<'corrected' | 'model'>('corrected');
+  const [outDir, setOutDir] = useState('');
+  const [browsing, setBrowsing] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const [jobId, setJobId] = useState<number | null>(null);
+  const job = useJob(jobId);
+  const running = job != null && isActive(job);
+  const dir = outDir.trim();
+
+  // A picked folder gets a sub-folder named after the project: the export needs a new or empty one.
+  const subfolder = projectName.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'export';
+  const withSubfolder = (p: string) => `${p.replace(/[\\/]+$/, '')}${p.includes('\\') && !p.includes('/') ? '\\' : '/'}${subfolder}-${format.replace('.', '-')}`;
+
+  const chooseNative = async () => {
+    const p = await folder.pick();
+    if (p) setOutDir(withSubfolder(p));
+  };
+  const start = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!dir || running) return;
+    setStarting(true);
+    const r = await call('Export', () => getApi().exportMasks({ projectId, outDir: dir, format, kind }));
+    setStarting(false);
+    if (!r.ok) return; // every choice stays as it was
+    track(r.value);
+    setJobId(r.value.id);
+    setBrowsing(false);
+  };
+
+  return (
+    <Modal opened={opened} onClose={onClose} title="Export masks" size="lg" closeButtonProps={{ 'aria-label': 'Close dialog' }}>
+      <form onSubmit={start}>
+        <Stack gap="sm">
+          <NativeSelect
+            label="Format"
+            value={format}
+            onChange={(e) => setFormat(e.currentTarget.value as ExportFormat)}
+            data={EXPORT_FORMATS.map((f) => ({ value: f.value, label: f.label }))}
+            description={EXPORT_FORMATS.find((f) => f.value === format)?.description}
+          />
+          <Radio.Group label="Masks" value={kind} onChange={(v) => setKind(v as 'corrected' | 'model')} description="Images without such a mask are left out (listed in the job log).">
+            <Group gap="md" mt={4}>
+              {EXPORT_KINDS.map((k) => <Radio key={k.value} value={k.value} label={k.label} size="xs" />)}
+            </Group>
+          </Radio.Group>
+          <TextInput
+            label="Output folder"
+            description="A new or empty folder; file names come from internal ids only, never from patient data."
+            placeholder={navigator.platform.startsWith('Win') ? 'D:\\exports\\polyps' : '/data/exports/polyps'}
+            value={outDir}
+            onChange={(e) => setOutDir(e.currentTarget.value)}
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+          />
+          <Group gap="xs">
+            {folder.native ? (
+              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={chooseNative}>Choose folder…</Button>
+            ) : (
+              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={() => setBrowsing((b) => !b)} aria-expanded={browsing}>
+                {browsing ? 'Hide folder browser' : 'Browse folders…'}
+              </Button>
+            )}
+          </Group>
+          {browsing && !folder.native && (
+            <FolderBrowser startPath={dir} pickFolderLabel="Export into a new folder here" onPickFolder={(p) => setOutDir(withSubfolder(p))} />
+          )}
+          {job && <JobProgress job={job} />}
+          {job?.state === 'done' && <ResultPath result={job.result} />}
+          <Group justify="flex-end" gap="xs">
+            <Button variant="default" onClick={onClose}>Done</Button>
+            <Button type="submit" loading={starting} disabled={!dir || running}>Start export</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ResultPath({ result }: { result: unknown }) {
+  const dir = result && typeof result === 'object' ? (result as { dir?: unknown }).dir : null;
+  if (typeof dir !== 'string') return null;
+  return (
+    <Stack gap={2}>
+      <Text size="xs" c="dimmed">Exported to</Text>
+      <Code block aria-label="Export folder" style={{ wordBreak: 'break-all' }}>{dir}</Code>
+    </Stack>
+  );
+}

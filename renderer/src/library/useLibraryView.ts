@@ -1,0 +1,29 @@
+// The library's state, kept by the project screen so the filter, search and active image survive
+// opening an image in the workspace and coming back.
+
+import { useDebouncedValue } from '@mantine/hooks';
+import { useCallback, useState } from 'react';
+import type { ImageFilter } from '../../../main/api/contract.ts';
+import type { LibraryView } from './Library.tsx';
+import { useImageCounts } from './useImageCounts.ts';
+import { useImagePages } from './useImagePages.ts';
+
+const SEARCH_PAUSE_MS = 250;
+
+export function useLibraryView(projectId: number, version: number): LibraryView {
+  const [filter, setFilterState] = useState<ImageFilter>('all');
+  const [searchText, setSearchState] = useState('');
+  const [search] = useDebouncedValue(searchText.trim(), SEARCH_PAUSE_MS);
+  const [active, setActive] = useState(0);
+  const pages = useImagePages(projectId, filter, search, version);
+  const counts = useImageCounts(projectId, search, version);
+  const setFilter = useCallback((f: ImageFilter) => {
+    setFilterState(f);
+    setActive(0);
+  }, []);
+  const setSearchText = useCallback((s: string) => {
+    setSearchState(s);
+    setActive(0);
+  }, []);
+  return { filter, setFilter, searchText, setSearchText, pages, counts, active, setActive };
+}

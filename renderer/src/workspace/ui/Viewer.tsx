@@ -1,0 +1,131 @@
+// One image viewer: two stacked canvases driven by a ViewerRenderer, input attached directly.
+// React props change only on real state changes (tool, mask, style); pan, zoom, window/level and
+// the cursor flow through the shared stores straight to the canvases.
+
+import { useEffect, useRef } from 'react';
+import type { EditSession } from '../mask/edit-session.ts';
+import type { Mask } from '../mask/mask-ops.ts';
+import type { Tool, ToolEnv } from '../tools/tools.ts';
+import { canvasLengthToImage } from '../view/coords.ts';
+import { displayLut, isIdentityLut, type WindowLevel } from '../view/window-level.ts';
+import { attachViewerInput } from './viewer-input.ts';
+import { ViewerRenderer, type OverlayStyle } from './viewer-renderer.ts';
+import { fitView, type ViewStores } from './view-stores.ts';
+
+export interface ViewerProps {
+  /** the canvas's accessible name */
+  label: string;
+  image: { width: number; height: number };
+  frame: ImageBitmap | null;
+  stored: WindowLevel;
+  session: EditSession | null;
+  reference: Mask | null;
+  style: OverlayStyle;
+  stores: ViewStores;
+  /** null: read-only (pan, zoom and window only) */
+  tool: Tool | null;
+  brushSize: number;
+  env: () => ToolEnv | null;
+  spaceHeld: () => boolean;
+  stepFrame: (delta: -1 | 1) => void;
+  /** the viewer whose size decides "fit" */
+  primary: boolean;
+}
+
+/** Image pixels within this many CSS pixels count as "on" a point (closing a polygon). */
+const HIT_CSS_PX = 6;
+
+export function Viewer(props: ViewerProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const imageCanvas = useRef<HTMLCanvasElement>(null);
+  const overlayCanvas = useRef<HTMLCanvasElement>(null);
+  const renderer = useRef<ViewerRenderer | null>(null);
+  // the input listeners and the feedback painter read the newest props through this
+  const latest = useRef(props);
+  latest.current = props;
+
+  useEffect(() => {
+    const r = new ViewerRenderer(imageCanvas.current!, overlayCanvas.current!, latest.current.style);
+    renderer.current = r;
+    const { stores } = latest.current;
+    r.feedback = () => {
+      const p = latest.current;
+      const v = stores.view.get();
+      if (!p.tool || !v) return null;
+      return p.tool.feedback(stores.hover.get(), { brushSize: p.brushSize, hitRadius: canvasLengthToImage(v.transform, HIT_CSS_PX) });
+    };
+    const applyWindow = (w: WindowLevel) => {
+      const lut = displayLut(latest.current.stored, w);
+      r.setLut(isIdentityLut(lut) ? null : lut);
+    };
+    applyWindow(stores.window.get());
+    r.setTransform(stores.view.get()?.transform ?? null);
+    const offView = stores.view.subscribe((v) => r.setTransform(v?.transform ?? null));
+    const offWindow = stores.window.subscribe(applyWindow);
+    const offHover = stores.hover.subscribe(() => r.invalidate('overlay'));
+    const offTick = stores.overlayTick.subscribe(() => r.invalidate('overlay'));
+
+    const resize = () => {
+      const el = box.current;
+      if (!el) return;
+      const { width, height } = el.getBoundingClientRect();
+      r.resize(width, height, window.devicePixelRatio || 1);
+      const p = latest.current;
+      if (!p.primary) return;
+      stores.viewport.set({ width, height });
+      const v = stores.view.get();
+      if (!v || v.fitted) fitView(stores, p.image);
+    };
+    const observer = new ResizeObserver(resize);
+    observer.observe(box.current!);
+    resize();
+
+    const detach = attachViewerInput({
+      canvas: overlayCanvas.current!,
+      view: stores.view,
+      window: stores.window,
+      storedWindow: () => latest.current.stored,
+      hover: stores.hover,
+      tool: () => latest.current.tool,
+      env: () => (latest.current.tool ? latest.current.env() : null),
+      spaceHeld: () => latest.current.spaceHeld(),
+      stepFrame: (d) => latest.current.stepFrame(d),
+      repaintOverlay: () => r.invalidate('overlay'),
+    });
+    return () => {
+      detach();
+      observer.disconnect();
+      offView();
+      offWindow();
+      offHover();
+      offTick();
+      r.dispose();
+      renderer.current = null;
+    };
+  }, []);
+
+  const { frame, session, reference, style, tool, brushSize, stores, stored } = props;
+  useEffect(() => renderer.current?.setFrame(frame), [frame]);
+  useEffect(() => renderer.current?.setSession(session), [session]);
+  useEffect(() => renderer.current?.setReference(reference), [reference]);
+  useEffect(() => renderer.current?.setStyle(style), [style]);
+  useEffect(() => renderer.current?.invalidate('overlay'), [tool, brushSize]);
+  useEffect(() => {
+    const lut = displayLut(stored, stores.window.get());
+    renderer.current?.setLut(isIdentityLut(lut) ? null : lut);
+  }, [stored, stores]);
+
+  const cursor = !tool || tool.id === 'hand' ? 'grab' : 'crosshair';
+  return (
+    <div ref={box} style={{ position: 'relative', flex: 1, minWidth: 0, minHeight: 0, overflow: 'hidden', background: '#000' }}>
+      <canvas ref={imageCanvas} aria-hidden style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }} />
+      <canvas
+        ref={overlayCanvas}
+        role="img"
+        aria-label={props.label}
+        tabIndex={0}
+        style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', cursor, touchAction: 'none', outline: 'none' }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+// The workspace's top line: back to the library, previous/next image, what is open and its
+// state, the label being edited, Accept.
+
+import { Badge, Button, Group, Select, Text, Tooltip } from '@mantine/core';
+import { IconCheck, IconChevronLeft, IconChevronRight, IconX } from '@tabler/icons-react';
+import type { ImageSummary, LabelInfo } from '../../../../main/api/contract.ts';
+import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
+import { ActionButton } from './ActionButton.tsx';
+
+export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLabel, commands, onClose, saving, canAccept }: {
+  image: ImageSummary;
+  status: ImageSummary['status'];
+  unsaved: boolean;
+  labels: LabelInfo[];
+  labelId: number | null;
+  onLabel(labelId: number | null): void;
+  commands: WorkspaceCommands;
+  onClose(): void;
+  saving: boolean;
+  canAccept: boolean;
+}) {
+  return (
+    <Group gap="xs" px="sm" py={6} wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-dark-4)' }}>
+      <Tooltip label="Close image">
+        <Button variant="subtle" size="compact-sm" aria-label="Close image" onClick={onClose} leftSection={<IconX size={14} />}>
+          Library
+        </Button>
+      </Tooltip>
+      <ActionButton id="image.previous" icon={IconChevronLeft} commands={commands} />
+      <ActionButton id="image.next" icon={IconChevronRight} commands={commands} />
+      <Text fw={600} size="sm" truncate style={{ minWidth: 0 }} title={image.fileName}>
+        {image.fileName}
+      </Text>
+      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+        {image.width}×{image.height}
+        {image.modality ? ` · ${image.modality}` : ''}
+        {image.frames > 1 ? ` · ${image.frames} slices` : ''}
+      </Text>
+      <Badge variant="light" color={status === 'corrected' ? 'green' : status === 'model' ? 'blue' : 'gray'}>
+        {status === 'not-started' ? 'not started' : status}
+      </Badge>
+      {unsaved && (
+        <Badge variant="dot" color="yellow" aria-live="polite">
+          Unsaved changes
+        </Badge>
+      )}
+      <Group gap="xs" ml="auto" wrap="nowrap">
+        <Select
+          aria-label="Label"
+          placeholder="Label"
+          size="xs"
+          w={160}
+          data={[...labels.map((l) => ({ value: String(l.id), label: l.name })), { value: 'none', label: 'No label' }]}
+          value={labelId === null ? 'none' : String(labelId)}
+          onChange={(v) => v && onLabel(v === 'none' ? null : Number(v))}
+          allowDeselect={false}
+        />
+        <Tooltip label={workspaceActions.title('accept')}>
+          <Button leftSection={<IconCheck size={14} />} onClick={() => commands.accept()} loading={saving} disabled={!canAccept} aria-label="Accept">
+            Accept
+          </Button>
+        </Tooltip>
+      </Group>
+    </Group>
+  );
+}
