@@ -4,7 +4,10 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readAdapterFile } from '../engine/model/adapter-file.ts';
+import type { AdapterForm } from '../engine/model/adapters.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
+import type { ClipSegConfig } from '../engine/model/config.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import { isTrainVariant, TRAIN_VARIANTS } from '../engine/train/clipseg-train-graph.ts';
 import { resolveModel } from '../models/registry.ts';
@@ -26,6 +29,8 @@ const help = `usage: delineate train --data DATASET --variant V [--model DIR|NAM
   --cond-dim N        conditional adapter bottleneck (default 256)
   --identity-init     adapters start as the identity (fc2 zero, no outer ReLU) instead of the paper's form
   --lr X              learning rate (default 1e-3; 3e-4 for sa-*)
+  --weight-decay X    AdamW's decoupled weight decay (default 1e-3)
+  --max-grad-norm X   clip the global gradient norm to X, or 'none' (default 0.5)
   --batch-size N      samples per optimiser step (default 32)
   --micro-batch N     samples per graph run; gradients accumulate over a batch (default by variant)
   --max-epochs N      (default 200)      --min-epochs N   (default 10)
@@ -44,7 +49,7 @@ const help = `usage: delineate train --data DATASET --variant V [--model DIR|NAM
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values, flags } = parse(argv, {
     data: { type: 'string' }, variant: { type: 'string' }, model: { type: 'string' }, 'adapter-dim': { type: 'string' }, 'cond-dim': { type: 'string' },
-    'identity-init': { type: 'boolean' }, lr: { type: 'string' }, 'batch-size': { type: 'string' }, 'micro-batch': { type: 'string' },
+    'identity-init': { type: 'boolean' }, lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'max-grad-norm': { type: 'string' }, 'batch-size': { type: 'string' }, 'micro-batch': { type: 'string' },
     'max-epochs': { type: 'string' }, 'min-epochs': { type: 'string' }, 'max-steps': { type: 'string' }, seed: { type: 'string' },
     'no-shuffle': { type: 'boolean' }, 'prompt-key': { type: 'string' }, init: { type: 'string' }, out: { type: 'string' }, 'save-last': { type: 'string' },
     checkpoint: { type: 'string' }, 'no-cache': { type: 'boolean' }, 'data-dir': { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
@@ -55,6 +60,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const engineProvider = providerOption(values.provider);
   const recipe = defaultRecipe(variant, { gpu: engineProvider === 'cuda' });
   recipe.lr = numberOption(values.lr, 'lr', recipe.lr);
+  recipe.weightDecay = Number(values['weight-decay']) === 0 ? 0 : numberOption(values['weight-decay'], 'weight-decay', recipe.weightDecay);
+  recipe.maxGradNorm = values['max-grad-norm'] === 'none' ? null : numberOption(values['max-grad-norm'], 'max-grad-norm', recipe.maxGradNorm ?? 0.5);
   recipe.batchSize = intOption(values['batch-size'], 'batch-size', recipe.batchSize);
   recipe.microBatch = Math.min(intOption(values['micro-batch'], 'micro-batch', recipe.microBatch), recipe.batchSize);
   recipe.maxEpochs = intOption(values['max-epochs'], 'max-epochs', recipe.maxEpochs);
@@ -76,10 +83,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const promptKey = recipe.promptKey ?? undefined;
     const [trainSplit, valSplit] = await Promise.all([openTrainingSplit(values.data, 'train', { size, promptKey }), openTrainingSplit(values.data, 'val', { size, promptKey })]);
     if (existsSync(checkpoint)) process.stderr.write(`resuming from ${checkpoint}\n`);
+    // An --init adapter brings its own dims and form (read from its tensors and metadata).
+    const initSet = values.init && isAdapterVariant(variant) ? initAdapterShape(values.init, model.config) : undefined;
     const run = await trainRun({
       model, engine, weightsPath: join(info.dir, 'model.safetensors'), baseModelSha256: info.sha256, variant,
-      dims: { adapter: values['adapter-dim'] ? intOption(values['adapter-dim'], 'adapter-dim', 64) : undefined, cond: values['cond-dim'] ? intOption(values['cond-dim'], 'cond-dim', 256) : undefined },
-      form: flags['identity-init'] ? 'identity' : 'reference', recipe, init: values.init,
+      dims: {
+        adapter: values['adapter-dim'] ? intOption(values['adapter-dim'], 'adapter-dim', 64) : initSet?.adapter,
+        cond: values['cond-dim'] ? intOption(values['cond-dim'], 'cond-dim', 256) : initSet?.cond,
+      },
+      form: flags['identity-init'] ? 'identity' : initSet?.form ?? 'reference', recipe, init: values.init,
       train: datasetSource(trainSplit, model.preprocess), val: datasetSource(valSplit, model.preprocess), checkpoint,
       cacheFeatures: flags['no-cache'] ? false : undefined, signal: controller.signal,
       onProgress: flags.json ? undefined : progressBar(),
@@ -101,6 +113,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
     process.off('SIGINT', onSignal);
     await engine.close();
   }
+}
+
+const isAdapterVariant = (v: string): boolean => v !== 'decoder' && v !== 'full';
+
+function initAdapterShape(path: string, config: ClipSegConfig): { adapter?: number; cond?: number; form: AdapterForm } {
+  const { set } = readAdapterFile(path, config);
+  return {
+    adapter: [...set.modules].find(([name]) => name !== 'cond_adapter')?.[1].bottleneck,
+    cond: set.modules.get('cond_adapter')?.bottleneck,
+    form: set.form ?? 'reference',
+  };
 }
 
 function progressBar(): (p: TrainProgress) => void {
