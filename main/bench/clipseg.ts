@@ -39,7 +39,7 @@ export function randomWeights(config: ClipSegConfig): Map<string, FloatWeight> {
 }
 
 /** Word-hash token ids: the cost of the text graph depends only on the token count. */
-const syntheticTokenizer = (c: ClipSegConfig): PromptTokenizer => ({
+export const syntheticTokenizer = (c: ClipSegConfig): PromptTokenizer => ({
   encode: (text) => {
     const words = text.toLowerCase().split(/\s+/).filter(Boolean).map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % (c.text.vocabSize - 2), 7));
     return { ids: [c.text.vocabSize - 2, ...words, c.text.vocabSize - 1] };

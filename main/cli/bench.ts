@@ -3,37 +3,65 @@
 import { benchBlock } from '../bench/block.ts';
 import { benchClipSeg } from '../bench/clipseg.ts';
 import { formatMeasurement, type Measurement } from '../bench/harness.ts';
+import { benchTrain } from '../bench/train.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
-const benches: Record<string, (o: { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string }) => Promise<Measurement[]>> = {
+interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[] }
+
+const benches: Record<string, (o: BenchOptions) => Promise<Measurement[]>> = {
   block: benchBlock,
   encode: (o) => benchClipSeg('encode', o),
   prompt: (o) => benchClipSeg('prompt', o),
   segment: (o) => benchClipSeg('segment', o),
+  'train-da': (o) => benchTrain('train-da', trainOptions(o)),
+  'train-sa': (o) => benchTrain('train-sa', trainOptions(o)),
+  'train-sa-cached': (o) => benchTrain('train-sa-cached', trainOptions(o)),
 };
 
-const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--provider cpu|cuda|webgpu|auto]
+function trainOptions(o: BenchOptions): BenchOptions & { model: undefined } {
+  if (o.model) throw new UsageError('the train-* benches time the full-size architecture with random weights; --model does not apply (step time does not depend on weight values)');
+  return { ...o, model: undefined };
+}
+
+/** Training steps are seconds each: fewer runs by default. */
+const defaultRuns = (name: string): { runs: number; warmup: number } => (name.startsWith('train-') ? { runs: 5, warmup: 2 } : { runs: 20, warmup: 3 });
+
+function batchesOption(value: string | undefined): number[] {
+  if (value === undefined) return [1, 4];
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--batch must be a comma-separated list of integers ≥ 1, got '${value}'`);
+  return list;
+}
+
+const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--batch 1,4] [--provider cpu|cuda|webgpu|auto]
 
 NAME: ${Object.keys(benches).join(', ')}
   block   one ViT-B/16 layer at CLIPSeg's size vs a plain MatMul (matmul, block-forward, block-backward)
   encode  one 352×352 image through CLIPSeg's vision graph (full size, random weights)
   prompt  a new prompt on a cached image: text + decoder graphs
   segment cold: a new image and a new prompt (vision + text + decoder)
+  train-da         one optimiser step of DA-VLC (dense adapters: forward and backward through both encoders)
+  train-sa         one optimiser step of SA-VLC with the encoders run every step
+  train-sa-cached  one optimiser step of SA-VLC on cached frozen encoder outputs (the CPU path)
 --model DIR (encode, prompt, segment): time a real checkpoint folder instead of random weights.
-Defaults: 2 threads, 20 runs after 3 warm-up runs, CPU provider.`;
+--batch (train-*): the batch sizes to time, one measurement each (default 1,4); times are per step,
+  per_sample_ms = step / batch, peak_rss_mib = the process's peak memory at that batch size.
+Defaults: 2 threads, CPU provider; 20 runs after 3 warm-up runs (train-*: 5 after 2).`;
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values, flags, positionals } = parse(argv, {
-    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' },
+    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'string' },
   }, help, true);
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new UsageError(`name one benchmark\n\n${help}`);
   const bench = benches[name];
   if (!bench) throw new UsageError(`unknown benchmark '${name}' (known: ${Object.keys(benches).join(', ')})`);
+  const d = defaultRuns(name);
   const results = await bench({
     threads: intOption(values.threads, 'threads', 2),
-    runs: intOption(values.runs, 'runs', 20),
-    warmup: intOption(values.warmup, 'warmup', 3, 0),
+    runs: intOption(values.runs, 'runs', d.runs),
+    warmup: intOption(values.warmup, 'warmup', d.warmup, 0),
+    batches: batchesOption(values.batch),
     provider: providerOption(values.provider) ?? 'cpu',
     model: values.model,
   });
