@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CORE_UNAVAILABLE_IN_ELECTRON } from '../app/exit-codes.ts';
 import { openAppCore } from '../app/launch.ts';
-import { electronMain, ensureBundles, rendererDist } from '../app/renderer-bundle.ts';
-import { startWebHost, type WebHost } from '../web/web-host.ts';
-import { intOption, parse, providerOption, UsageError } from './args.ts';
-import { openBrowser, startOnPort, untilSignal } from './serve.ts';
+import { electronMain, ensureBundles } from '../app/renderer-bundle.ts';
+import { parse, providerOption } from './args.ts';
+import { hostCore, openBrowser, portOption, serveUntilSignal } from './serve.ts';
 
 const help = `usage: delineate app [--data DIR] [--model DIR|NAME] [--web] [--port N] [--no-open]
 
@@ -60,8 +59,7 @@ export async function appCommand(argv: string[]): Promise<void> {
   const { values, flags } = parse(argv, {
     data: { type: 'string' }, model: { type: 'string' }, web: { type: 'boolean' }, port: { type: 'string' }, provider: { type: 'string' }, 'no-open': { type: 'boolean' },
   }, help);
-  const port = values.port === undefined ? undefined : intOption(values.port, 'port', 0, 0);
-  if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const port = portOption(values.port);
   const provider = providerOption(values.provider);
   const log = (line: string) => console.error(line);
   ensureBundles(log);
@@ -78,21 +76,11 @@ export async function appCommand(argv: string[]): Promise<void> {
   }
 
   const { core, notices } = await openAppCore({ data: values.data, model: values.model, engine: { provider }, purpose: 'delineate app' });
-  let host: WebHost;
-  try {
-    host = await startOnPort((p) => startWebHost({ core, port: p, rendererDir: rendererDist }), port);
-  } catch (e) {
-    await core.close();
-    throw e;
-  }
+  const host = await hostCore(core, port);
   console.log(`Delineate is running at ${host.url}`);
   console.log(`It opens in your browser because ${why}.`);
   for (const n of notices) console.log(`\n${n}`);
   console.log(`\ndata folder: ${core.dataDir}; press Ctrl-C to stop`);
   if (!flags['no-open']) openBrowser(host.url, log);
-  const signal = await untilSignal();
-  log(`stopping (${signal})…`);
-  await host.close();
-  await core.close();
-  log('stopped');
+  await serveUntilSignal(host, core, log);
 }

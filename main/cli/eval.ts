@@ -10,7 +10,7 @@ import { dataFolder, dataPaths } from '../store/data-folder.ts';
 import { openTrainingSplit } from '../training/dataset.ts';
 import { datasetSource } from '../training/dataset-source.ts';
 import { scoreBatch, summarize } from '../training/metrics.ts';
-import { deriveSeed, mulberry32 } from '../training/rng.ts';
+import { deriveSeed, mulberry32 } from '../common/rng.ts';
 import type { Split } from '../io/medvlsm-dataset.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { ensureBundles, rendererDist } from '../app/renderer-bundle.ts';
-import { openCore } from '../core.ts';
+import { type Core, openCore } from '../core.ts';
 import { startWebHost, type WebHost } from '../web/web-host.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
@@ -57,26 +57,41 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-export async function serveCommand(argv: string[]): Promise<void> {
-  const { values, flags } = parse(argv, { port: { type: 'string' }, data: { type: 'string' }, model: { type: 'string' }, provider: { type: 'string' }, open: { type: 'boolean' } }, help);
-  const port = values.port === undefined ? undefined : intOption(values.port, 'port', 0, 0);
+/** --port N: 0 (any free port) to 65535; undefined when absent. */
+export function portOption(value: string | undefined): number | undefined {
+  const port = value === undefined ? undefined : intOption(value, 'port', 0, 0);
   if (port !== undefined && port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const log = (line: string) => console.error(line);
-  ensureBundles(log);
-  const core = openCore({ data: values.data, model: values.model, engine: { provider: providerOption(values.provider) }, purpose: 'delineate serve' });
-  let host: WebHost;
+  return port;
+}
+
+/** Serves `core` on 127.0.0.1; the core is closed when the host cannot start. */
+export async function hostCore(core: Core, port: number | undefined): Promise<WebHost> {
   try {
-    host = await startOnPort((p) => startWebHost({ core, port: p, rendererDir: rendererDist }), port);
+    return await startOnPort((p) => startWebHost({ core, port: p, rendererDir: rendererDist }), port);
   } catch (e) {
     await core.close();
     throw e;
   }
-  console.log(`Delineate is running at ${host.url}`);
-  console.log(`data folder: ${core.dataDir}; press Ctrl-C to stop`);
-  if (flags.open) openBrowser(host.url, log);
+}
+
+/** Runs until Ctrl-C / SIGTERM, then closes the host and the core (jobs stop at a checkpoint). */
+export async function serveUntilSignal(host: WebHost, core: Core, log: (line: string) => void): Promise<void> {
   const signal = await untilSignal();
   log(`stopping (${signal})…`);
   await host.close();
   await core.close();
   log('stopped');
+}
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values, flags } = parse(argv, { port: { type: 'string' }, data: { type: 'string' }, model: { type: 'string' }, provider: { type: 'string' }, open: { type: 'boolean' } }, help);
+  const port = portOption(values.port);
+  const log = (line: string) => console.error(line);
+  ensureBundles(log);
+  const core = openCore({ data: values.data, model: values.model, engine: { provider: providerOption(values.provider) }, purpose: 'delineate serve' });
+  const host = await hostCore(core, port);
+  console.log(`Delineate is running at ${host.url}`);
+  console.log(`data folder: ${core.dataDir}; press Ctrl-C to stop`);
+  if (flags.open) openBrowser(host.url, log);
+  await serveUntilSignal(host, core, log);
 }

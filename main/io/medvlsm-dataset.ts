@@ -6,6 +6,7 @@
 import { open, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { mulberry32 } from '../common/rng.ts';
 import { sweepStaleTemporaries, syncFolder, temporaryPath } from '../fs/atomic.ts';
 import { decodeImage, encodePng } from './image-decode.ts';
 import { rasterHeaderSize } from './file-kind.ts';
@@ -357,15 +358,4 @@ function largestRemainder(n: number, shares: number[]): number[] {
   const order = exact.map((e, i) => ({ r: e - Math.floor(e), i })).sort((a, b) => b.r - a.r || a.i - b.i);
   for (let k = 0; counts.reduce((a, b) => a + b, 0) < n; k++) counts[order[k].i]++;
   return counts;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

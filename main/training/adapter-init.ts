@@ -5,7 +5,7 @@
 import type { AdapterSet } from '../engine/model/adapters.ts';
 import { readTensors } from '../engine/model/safetensors.ts';
 import type { TrainVariant } from '../engine/train/clipseg-train-graph.ts';
-import { deriveSeed, mulberry32 } from './rng.ts';
+import { deriveSeed, mulberry32 } from '../common/rng.ts';
 import { TrainingError } from './trainer.ts';
 
 export type ParamMap = Map<string, { shape: number[]; data: Float32Array }>;

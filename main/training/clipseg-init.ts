@@ -6,7 +6,7 @@
 import type { ClipSegConfig } from '../engine/model/config.ts';
 import type { FloatTensor } from '../engine/model/safetensors.ts';
 import { expectedClipSegWeights } from '../engine/model/weights.ts';
-import { deriveSeed, gaussian, mulberry32 } from './rng.ts';
+import { deriveSeed, gaussian, mulberry32 } from '../common/rng.ts';
 
 /** CLIP's logit_scale_init_value: ln(1 / 0.07). */
 export const LOGIT_SCALE_INIT = 2.6592;

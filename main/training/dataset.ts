@@ -10,7 +10,7 @@ import { DatasetError, readMedVlsmSplit, type Prompts, type Split } from '../io/
 import type { Raster } from '../io/raster.ts';
 import { resizeNearest } from '../engine/model/postprocess.ts';
 import { parsePreprocessConfig, preprocess, type PreprocessConfig } from '../engine/model/preprocess.ts';
-import { mulberry32, randomInt, type Rng } from './rng.ts';
+import { mulberry32, randomInt, type Rng } from '../common/rng.ts';
 
 /** One prompt key of a record and the texts it may give (one, or a list's non-empty entries). */
 export interface PromptChoice {

@@ -9,7 +9,7 @@ import { resizeNearest } from '../engine/model/postprocess.ts';
 import { preprocess, type PreprocessConfig } from '../engine/model/preprocess.ts';
 import type { Split } from '../io/medvlsm-dataset.ts';
 import { promptChoices } from './dataset.ts';
-import { deriveSeed, mulberry32, randomInt, type Rng } from './rng.ts';
+import { deriveSeed, mulberry32, randomInt, type Rng } from '../common/rng.ts';
 import { generateImage, type SyntheticDomain, type SyntheticImage } from './synthetic.ts';
 import type { SampleSource, TrainSample } from './trainer.ts';
 

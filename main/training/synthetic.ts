@@ -16,7 +16,7 @@
 import type { MedVlsmExportItem, MedVlsmExportResult, Prompts, Split } from '../io/medvlsm-dataset.ts';
 import { exportMedVlsmDataset } from '../io/medvlsm-dataset.ts';
 import type { Raster } from '../io/raster.ts';
-import { deriveSeed, gaussian, mulberry32, shuffle, uniform, type Rng } from './rng.ts';
+import { deriveSeed, gaussian, mulberry32, shuffle, uniform, type Rng } from '../common/rng.ts';
 
 export type SyntheticDomain = 'source' | 'target';
 export type ShapeKind = 'disc' | 'square' | 'triangle';

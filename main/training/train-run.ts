@@ -4,32 +4,21 @@
 
 import type { ClipSegModel } from '../engine/model/clipseg-model.ts';
 import { type AdapterDims, type AdapterForm, type AdapterSet } from '../engine/model/adapters.ts';
-import type { Engine } from '../engine/runtime/engine.ts';
-import { trainAdapterSet, trainedParams, type TrainVariant } from '../engine/train/clipseg-train-graph.ts';
+import { trainAdapterSet, trainedParams } from '../engine/train/clipseg-train-graph.ts';
 import { initialParams, type ParamMap } from './adapter-init.ts';
 import type { AdapterProvenance } from './adapter-output.ts';
-import type { TrainRecipe } from './recipe.ts';
-import { type EpochRecord, type SampleSource, Trainer, type TrainProgress, type TrainResult } from './trainer.ts';
+import { Trainer, type TrainerOptions, type TrainResult } from './trainer.ts';
 
-export interface TrainRunOptions {
+/** What a run adds to the trainer's options: the model it trains and where its parameters start. */
+export interface TrainRunOptions extends Pick<TrainerOptions, 'engine' | 'variant' | 'recipe' | 'train' | 'val' | 'checkpoint' | 'cacheFeatures' | 'signal' | 'onProgress' | 'onEpoch'> {
   model: ClipSegModel;
-  engine: Engine;
   /** model.safetensors of the model (initial values of the decoder / full baselines) */
   weightsPath: string;
   baseModelSha256: string | null;
-  variant: TrainVariant;
   dims?: AdapterDims;
   form?: AdapterForm;
-  recipe: TrainRecipe;
   /** an adapter (or baseline) file to start from */
   init?: string;
-  train: SampleSource;
-  val: SampleSource;
-  checkpoint?: string;
-  cacheFeatures?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress) => void;
-  onEpoch?: (e: EpochRecord) => void;
 }
 
 export interface TrainRun {
@@ -45,10 +34,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRun> {
   const set = trainAdapterSet(o.variant, config, o.dims, o.form);
   const trained = trainedParams(config, o.variant, set, size);
   const init: ParamMap = initialParams(o.variant, set, { seed: o.recipe.seed, modelWeights: o.weightsPath, trained, init: o.init });
-  const trainer = new Trainer({
-    engine: o.engine, config, size, tokenizer: o.model.tokenizer, variant: o.variant, set, init, recipe: o.recipe,
-    train: o.train, val: o.val, checkpoint: o.checkpoint, cacheFeatures: o.cacheFeatures, signal: o.signal, onProgress: o.onProgress, onEpoch: o.onEpoch,
-  });
+  const { model, weightsPath: _w, baseModelSha256: _s, dims: _d, form: _f, init: _i, ...trainerOptions } = o;
+  const trainer = new Trainer({ ...trainerOptions, config, size, tokenizer: model.tokenizer, set, init });
   let result: TrainResult;
   try {
     result = await trainer.run();

@@ -19,7 +19,7 @@ import { buildTrainStep } from '../engine/train/train-step.ts';
 import { TrainState } from '../engine/train/train-state.ts';
 import { scoreBatch, summarize } from './metrics.ts';
 import { EarlyStopping, type PlateauState, ReduceLrOnPlateau, type StoppingState, type TrainRecipe } from './recipe.ts';
-import { deriveSeed, mulberry32, type Rng, shuffle } from './rng.ts';
+import { deriveSeed, mulberry32, type Rng, shuffle } from '../common/rng.ts';
 
 export interface TrainSample {
   /** identifies the image for the feature cache (content hash, path …) */

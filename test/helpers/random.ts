@@ -1,15 +1,9 @@
 // Seeded random data for tests (mulberry32), so every failure reproduces.
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../main/common/rng.ts';
+
+/** A seeded uniform [0, 1) generator: the project's mulberry32. */
+export const rng = mulberry32;
 
 export function uniform(rand: () => number, n: number, lo = -1, hi = 1): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * rand());

@@ -21,7 +21,7 @@ import type { Store } from '../../store/store.ts';
 import { writeAdapterFile } from '../../training/adapter-output.ts';
 import { scoreBatch, summarize } from '../../training/metrics.ts';
 import { defaultRecipe } from '../../training/recipe.ts';
-import { deriveSeed, mulberry32, randomInt, shuffle } from '../../training/rng.ts';
+import { deriveSeed, mulberry32, randomInt, shuffle } from '../../common/rng.ts';
 import { trainRun } from '../../training/train-run.ts';
 import type { SampleSource, TrainSample } from '../../training/trainer.ts';
 import { resumable, type JobContext, type JobRunner } from '../runner.ts';
