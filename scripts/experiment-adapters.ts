@@ -26,7 +26,7 @@ import type { TrainVariant } from '../main/engine/train/clipseg-train-graph.ts';
 import { evaluateParams } from '../main/training/evaluate.ts';
 import { type ImageMetrics, summarize } from '../main/training/metrics.ts';
 import { defaultRecipe, type TrainRecipe } from '../main/training/recipe.ts';
-import { deriveSeed, mulberry32 } from '../main/training/rng.ts';
+import { deriveSeed, mulberry32 } from '../main/common/rng.ts';
 import { syntheticSource } from '../main/training/synthetic-source.ts';
 import { trainRun } from '../main/training/train-run.ts';
 

@@ -26,7 +26,7 @@ import { initClipSegWeights } from '../main/training/clipseg-init.ts';
 import { evaluateParams } from '../main/training/evaluate.ts';
 import { summarize } from '../main/training/metrics.ts';
 import { defaultRecipe } from '../main/training/recipe.ts';
-import { deriveSeed, mulberry32 } from '../main/training/rng.ts';
+import { deriveSeed, mulberry32 } from '../main/common/rng.ts';
 import { generateImage, PROMPTS, SHAPES, shapeMask, type ShapeKind, type SyntheticImage } from '../main/training/synthetic.ts';
 import { imageSource, syntheticImages, syntheticSource } from '../main/training/synthetic-source.ts';
 import { trainRun } from '../main/training/train-run.ts';

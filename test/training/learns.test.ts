@@ -15,7 +15,7 @@ import { Engine } from '../../main/engine/runtime/engine.ts';
 import { evaluateParams } from '../../main/training/evaluate.ts';
 import { summarize } from '../../main/training/metrics.ts';
 import { defaultRecipe } from '../../main/training/recipe.ts';
-import { deriveSeed, mulberry32 } from '../../main/training/rng.ts';
+import { deriveSeed, mulberry32 } from '../../main/common/rng.ts';
 import { syntheticSource } from '../../main/training/synthetic-source.ts';
 import { trainRun } from '../../main/training/train-run.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boundary, dice, hd95, imageDiagonal, imageMetrics, iou, percentile, scoreBatch, squaredDistanceTransform, summarize, type Spacing } from '../../main/training/metrics.ts';
-import { mulberry32 } from '../../main/training/rng.ts';
+import { mulberry32 } from '../../main/common/rng.ts';
 
 /** A W×H mask with the axis-aligned rectangle [x0, x0+w) × [y0, y0+h) set. */
 function rect(W: number, H: number, x0: number, y0: number, w: number, h: number): Uint8Array {

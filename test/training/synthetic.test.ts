@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSample, openTrainingSplit } from '../../main/training/dataset.ts';
-import { mulberry32 } from '../../main/training/rng.ts';
+import { mulberry32 } from '../../main/common/rng.ts';
 import { generateImage, PROMPTS, SHAPES, shapeMask, syntheticItems, writeSyntheticDataset, type PlacedShape, type SyntheticDomain, type SyntheticImage } from '../../main/training/synthetic.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

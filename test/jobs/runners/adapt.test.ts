@@ -15,7 +15,7 @@ import { encodePng } from '../../../main/io/image-decode.ts';
 import { makeThumbnail } from '../../../main/io/thumbnail.ts';
 import { contentHash } from '../../../main/store/images.ts';
 import { dataPaths } from '../../../main/store/data-folder.ts';
-import { mulberry32 } from '../../../main/training/rng.ts';
+import { mulberry32 } from '../../../main/common/rng.ts';
 import { generateImage } from '../../../main/training/synthetic.ts';
 
 const model = fileURLToPath(new URL('../../fixtures/clipseg-tiny/', import.meta.url));
