@@ -3,6 +3,7 @@
 
 import type { DelineateApi } from '../../main/api/contract.ts';
 import type { DesktopBridge } from './electron-api.d.ts';
+import { mediaUrlFor, type MediaWindow } from './media-url.ts';
 import { createWebBridge } from './web-bridge.ts';
 
 const desktop: DesktopBridge | undefined = typeof window !== 'undefined' ? window.delineate : undefined;
@@ -18,15 +19,15 @@ export function getApi(): DelineateApi {
 }
 
 /**
- * An image URL for <img src>: the thumbnail, or one frame as the viewer shows it (PNG). Cheaper
- * than getThumbnail/getImageFrame (no base64 round trip); served by Electron's delineate-media://
- * protocol or the web host's /media/ routes.
+ * An image URL for <img src>: the thumbnail, or one frame as the viewer shows it (PNG), through
+ * the import's window or through `window` (exact, as getImageFrame's window). Cheaper than
+ * getThumbnail/getImageFrame (no base64 round trip); served by Electron's delineate-media://
+ * protocol or the web host's /media/ routes (main/web/media-route.ts reads these URLs).
  */
 export function mediaUrl(kind: 'thumb', imageId: number): string;
-export function mediaUrl(kind: 'frame', imageId: number, frame: number): string;
-export function mediaUrl(kind: 'thumb' | 'frame', imageId: number, frame?: number): string {
-  const path = kind === 'thumb' ? `thumb/${imageId}` : `frame/${imageId}/${frame ?? 0}`;
-  return isElectron ? `delineate-media://${path}` : `/media/${path}`;
+export function mediaUrl(kind: 'frame', imageId: number, frame: number, window?: MediaWindow): string;
+export function mediaUrl(kind: 'thumb' | 'frame', imageId: number, frame?: number, window?: MediaWindow): string {
+  return mediaUrlFor(isElectron, kind, imageId, frame, window);
 }
 
 /**

@@ -64,6 +64,25 @@ test('a job list merges with live state: running progress is kept where the list
   assert.deepEqual(sortedJobs(s, 1).map((j) => j.id), [2, 1]);
 });
 
+test('a start answer that arrives after the job\'s own events does not move it back', () => {
+  // the events socket told 'running' then 'done' before the HTTP answer ('queued') came back
+  let s = applyJobEvent(emptyJobsState, { type: 'state', job: job(1, { state: 'running', startedAt: 't1' }) });
+  s = applyJobEvent(s, { type: 'state', job: job(1, { state: 'done', startedAt: 't1', finishedAt: 't2', result: { imported: 5 } }) });
+  s = mergeJobList(s, [job(1)]);
+  assert.equal(s.jobs[1].state, 'done');
+  assert.deepEqual(s.jobs[1].result, { imported: 5 });
+  // nor from running back to queued
+  s = applyJobEvent(s, { type: 'state', job: job(2, { state: 'running', startedAt: 't3' }) });
+  s = mergeJobList(s, [job(2)]);
+  assert.equal(s.jobs[2].state, 'running');
+  // a job that ran again (resumed after a restart) has a later start: the list is newer
+  s = mergeJobList(s, [job(1, { state: 'running', startedAt: 't4' })]);
+  assert.equal(s.jobs[1].state, 'running');
+  // and a later stage always wins
+  s = mergeJobList(s, [job(2, { state: 'failed', startedAt: 't3', error: 'x' })]);
+  assert.equal(s.jobs[2].state, 'failed');
+});
+
 test('the header summary adds up active jobs with a known total', () => {
   const jobs = [
     job(1, { state: 'running', progress: { done: 3, total: 4 } }),

@@ -4,7 +4,7 @@
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { AdaptResult } from '../../../main/api/contract.ts';
-import { betterScore, formatStat, SCORE_LABELS, type ScoreName } from '../lib/format.ts';
+import { betterScore, formatStat, plural, SCORE_LABELS, type ScoreName } from '../lib/format.ts';
 
 const ROWS: { name: ScoreName; hint: string }[] = [
   { name: 'dsc', hint: 'Dice, % (higher is better)' },
@@ -29,11 +29,11 @@ export function AdaptComparison({ result, currentName, onActivate, onKeep }: {
   return (
     <Stack gap="sm">
       <Text size="sm">
-        Trained {result.epochs} epochs ({result.variant.toUpperCase()}, best epoch {result.bestEpoch + 1}) on {result.trainImages} images, compared on{' '}
-        {result.heldOutImages} held-out corrected images.
+        Trained {plural(result.epochs, 'epoch')} ({result.variant.toUpperCase()}, best epoch {result.bestEpoch + 1}) on {plural(result.trainImages, 'image')}, compared on{' '}
+        {plural(result.heldOutImages, 'held-out corrected image')}.
       </Text>
       <Table withTableBorder withColumnBorders aria-label="Comparison of the new adapter with the current model" captionSide="bottom">
-        <Table.Caption>mean ± standard deviation over n = {result.candidate.n} images</Table.Caption>
+        <Table.Caption>mean ± standard deviation over n = {plural(result.candidate.n, 'image')}</Table.Caption>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Score</Table.Th>

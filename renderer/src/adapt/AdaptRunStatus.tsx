@@ -31,7 +31,7 @@ export function AdaptRunStatus({ job, points }: { job: JobInfo; points: AdaptCha
     <Stack gap="sm">
       <Group justify="space-between" wrap="wrap" gap="xs" role="status" aria-live="polite" aria-label="Training status">
         <Group gap="xs">
-          <Badge variant="light" color={job.state === 'queued' ? 'gray' : 'blue'}>{job.state === 'queued' ? 'Queued' : PHASE_NAMES[p?.phase ?? ''] ?? 'Starting'}</Badge>
+          <Badge variant="light" color={job.state === 'queued' ? 'gray' : 'blue'} tt="none">{job.state === 'queued' ? 'Queued' : PHASE_NAMES[p?.phase ?? ''] ?? 'Starting'}</Badge>
           {p && p.maxEpochs > 0 && <Text size="sm">Epoch {Math.min(p.epoch + 1, p.maxEpochs)} / {p.maxEpochs}</Text>}
           {p?.loss != null && <Text size="sm" c="dimmed">loss {p.loss.toFixed(4)}</Text>}
           {p?.valDice != null && <Text size="sm" c="dimmed">val Dice {(p.valDice * 100).toFixed(1)}%</Text>}

@@ -59,7 +59,7 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
             data={EXPORT_FORMATS.map((f) => ({ value: f.value, label: f.label }))}
             description={EXPORT_FORMATS.find((f) => f.value === format)?.description}
           />
-          <Radio.Group label="Masks" value={kind} onChange={(v) => setKind(v as 'corrected' | 'model')} description="Images without such a mask are left out (listed in the job log).">
+          <Radio.Group label="Masks" size="xs" value={kind} onChange={(v) => setKind(v as 'corrected' | 'model')} description="Images without such a mask are left out (listed in the job log).">
             <Group gap="md" mt={4}>
               {EXPORT_KINDS.map((k) => <Radio key={k.value} value={k.value} label={k.label} size="xs" />)}
             </Group>

@@ -23,11 +23,24 @@ export const emptyJobsState: JobsState = { jobs: {}, logs: {}, adaptPoints: {} }
 
 export const isActive = (job: JobInfo): boolean => job.state === 'queued' || job.state === 'running';
 
-/** Merges a listJobs answer: a job already known keeps its newer live progress while it runs. */
+const stage = (job: JobInfo): number => (job.state === 'queued' ? 0 : job.state === 'running' ? 1 : 2);
+
+/**
+ * A snapshot (a listJobs answer, or the JobInfo a start call answered) that is older than what the
+ * events already said: it is at an earlier stage of the same run. The events come over their own
+ * socket, so a short job's 'done' often arrives before the HTTP answer that started it ('queued').
+ * A run that started again (a resumed job) has a later startedAt and is not stale.
+ */
+function isStale(snapshot: JobInfo, known: JobInfo): boolean {
+  return stage(snapshot) < stage(known) && (snapshot.startedAt ?? '') <= (known.startedAt ?? '');
+}
+
+/** Merges a listJobs answer: a job already known keeps newer live state, and its progress while it runs. */
 export function mergeJobList(state: JobsState, list: readonly JobInfo[]): JobsState {
   const jobs = { ...state.jobs };
   for (const job of list) {
     const known = jobs[job.id];
+    if (known && isStale(job, known)) continue;
     jobs[job.id] = known && isActive(known) && isActive(job) && known.progress && !job.progress ? { ...job, progress: known.progress } : job;
   }
   return { ...state, jobs };

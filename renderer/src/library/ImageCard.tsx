@@ -42,8 +42,9 @@ export const ImageCard = memo(function ImageCard({ image, index, total, size, ac
         overflow: 'hidden',
       }}
     >
+      {/* thumbnails are at most 128 px: scaled to the card, whole, so small and large images line up */}
       <Box w={size} h={size} bg="black" style={{ display: 'flex', alignItems: 'center', justifyContent: 'center' }}>
-        <img src={mediaUrl('thumb', image.id)} alt="" loading="lazy" draggable={false} style={{ maxWidth: '100%', maxHeight: '100%', objectFit: 'contain' }} />
+        <img src={mediaUrl('thumb', image.id)} alt="" loading="lazy" draggable={false} style={{ width: '100%', height: '100%', objectFit: 'contain' }} />
       </Box>
       <Box px={6} py={4}>
         <Text size="xs" truncate="end" title={image.fileName}>{image.fileName}</Text>

@@ -39,6 +39,7 @@ export interface WorkspaceProps {
   labels: LabelInfo[];
   onNavigate(delta: -1 | 1): void;
   onClose(): void;
+  /** a mask of this image was saved (corrected, or the model's): counts and statuses changed */
   onSaved(): void;
 }
 
@@ -231,7 +232,12 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         presets,
         masks,
         remember: (prompt) => setRecent(rememberPrompt(storage(), projectId, prompt)),
-        modelMaskSaved: () => setModelVersion((v) => v + 1),
+        modelMaskSaved: () => {
+          setModelVersion((v) => v + 1);
+          // the image has a model mask now: its status (here and in the library's counts) moves on
+          setStatus((s) => (s === 'not-started' ? 'model' : s));
+          latest.current.onSaved();
+        },
         showError: setSaveError,
         stepFrame,
         leave,

@@ -83,7 +83,7 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
           ))}
         </Group>
       )}
-      <Button size="compact-xs" variant="subtle" onClick={() => commands.resetWindow()} aria-label="Reset window" style={{ alignSelf: 'flex-start' }}>
+      <Button size="compact-xs" variant="default" onClick={() => commands.resetWindow()} aria-label="Reset window" style={{ alignSelf: 'flex-start' }}>
         Reset window
       </Button>
       <LiveText store={windowStore} format={(w) => windowCaveat(w, stored, hasStoredWindow)} style={{ fontSize: 11, color: 'var(--mantine-color-yellow-4)' }} />

@@ -1,13 +1,17 @@
 // One image viewer: two stacked canvases driven by a ViewerRenderer, input attached directly.
-// React props change only on real state changes (tool, mask, style); pan, zoom, window/level and
-// the cursor flow through the shared stores straight to the canvases.
+// React props change only on real state changes (tool, mask, style, a new frame); pan, zoom,
+// window/level and the cursor flow through the shared stores straight to the canvases. The frame
+// is remapped at once to the window on screen (window-level.ts) and, once that window settles
+// (exact-window.ts), asked for made exactly with it; the exact frame arrives as a new `frame`.
 
 import { useEffect, useRef } from 'react';
 import type { EditSession } from '../mask/edit-session.ts';
 import type { Mask } from '../mask/mask-ops.ts';
 import type { Tool, ToolEnv } from '../tools/tools.ts';
 import { canvasLengthToImage } from '../view/coords.ts';
+import { WindowSettler } from '../view/exact-window.ts';
 import { displayLut, isIdentityLut, type WindowLevel } from '../view/window-level.ts';
+import type { FrameBitmap } from './useFrameBitmap.ts';
 import { attachViewerInput } from './viewer-input.ts';
 import { ViewerRenderer, type OverlayStyle } from './viewer-renderer.ts';
 import { fitView, type ViewStores } from './view-stores.ts';
@@ -16,7 +20,9 @@ export interface ViewerProps {
   /** the canvas's accessible name */
   label: string;
   image: { width: number; height: number };
-  frame: ImageBitmap | null;
+  /** the frame and the window the core made it with */
+  frame: FrameBitmap | null;
+  /** the import's window: Reset goes back to it, and it sets the right-drag's rate */
   stored: WindowLevel;
   session: EditSession | null;
   reference: Mask | null;
@@ -30,6 +36,12 @@ export interface ViewerProps {
   stepFrame: (delta: -1 | 1) => void;
   /** the viewer whose size decides "fit" */
   primary: boolean;
+}
+
+/** Remaps the frame from the window it was made with to the one on screen (none when they agree). */
+function applyLut(r: ViewerRenderer, frame: FrameBitmap | null, stored: WindowLevel, shown: WindowLevel): void {
+  const lut = displayLut(frame?.window ?? stored, shown);
+  r.setLut(isIdentityLut(lut) ? null : lut);
 }
 
 /** Image pixels within this many CSS pixels count as "on" a point (closing a polygon). */
@@ -54,14 +66,16 @@ export function Viewer(props: ViewerProps) {
       if (!p.tool || !v) return null;
       return p.tool.feedback(stores.hover.get(), { brushSize: p.brushSize, hitRadius: canvasLengthToImage(v.transform, HIT_CSS_PX) });
     };
-    const applyWindow = (w: WindowLevel) => {
-      const lut = displayLut(latest.current.stored, w);
-      r.setLut(isIdentityLut(lut) ? null : lut);
+    const settler = new WindowSettler((w) => latest.current.frame?.requestWindow?.(w));
+    const onWindow = (w: WindowLevel) => {
+      applyLut(r, latest.current.frame, latest.current.stored, w);
+      settler.update(w, stores.windowDrag.get());
     };
-    applyWindow(stores.window.get());
+    applyLut(r, latest.current.frame, latest.current.stored, stores.window.get());
     r.setTransform(stores.view.get()?.transform ?? null);
     const offView = stores.view.subscribe((v) => r.setTransform(v?.transform ?? null));
-    const offWindow = stores.window.subscribe(applyWindow);
+    const offWindow = stores.window.subscribe(onWindow);
+    const offDrag = stores.windowDrag.subscribe((dragging) => settler.update(stores.window.get(), dragging));
     const offHover = stores.hover.subscribe(() => r.invalidate('overlay'));
     const offTick = stores.overlayTick.subscribe(() => r.invalidate('overlay'));
 
@@ -84,6 +98,7 @@ export function Viewer(props: ViewerProps) {
       canvas: overlayCanvas.current!,
       view: stores.view,
       window: stores.window,
+      windowDrag: stores.windowDrag,
       storedWindow: () => latest.current.stored,
       hover: stores.hover,
       tool: () => latest.current.tool,
@@ -97,6 +112,8 @@ export function Viewer(props: ViewerProps) {
       observer.disconnect();
       offView();
       offWindow();
+      offDrag();
+      settler.dispose();
       offHover();
       offTick();
       r.dispose();
@@ -105,15 +122,19 @@ export function Viewer(props: ViewerProps) {
   }, []);
 
   const { frame, session, reference, style, tool, brushSize, stores, stored } = props;
-  useEffect(() => renderer.current?.setFrame(frame), [frame]);
+  useEffect(() => {
+    const r = renderer.current;
+    if (!r) return;
+    r.setFrame(frame?.bitmap ?? null);
+    const w = stores.window.get();
+    applyLut(r, frame, stored, w);
+    // a frame made before the window last changed (a new slice, a preset clicked while loading)
+    if (frame && !stores.windowDrag.get()) frame.requestWindow?.(w);
+  }, [frame, stored, stores]);
   useEffect(() => renderer.current?.setSession(session), [session]);
   useEffect(() => renderer.current?.setReference(reference), [reference]);
   useEffect(() => renderer.current?.setStyle(style), [style]);
   useEffect(() => renderer.current?.invalidate('overlay'), [tool, brushSize]);
-  useEffect(() => {
-    const lut = displayLut(stored, stores.window.get());
-    renderer.current?.setLut(isIdentityLut(lut) ? null : lut);
-  }, [stored, stores]);
 
   const cursor = !tool || tool.id === 'hand' ? 'grab' : 'crosshair';
   return (

@@ -4,6 +4,7 @@
 import { Badge, Button, Group, Select, Text, Tooltip } from '@mantine/core';
 import { IconCheck, IconChevronLeft, IconChevronRight, IconX } from '@tabler/icons-react';
 import type { ImageSummary, LabelInfo } from '../../../../main/api/contract.ts';
+import { StatusBadge } from '../../library/StatusBadge.tsx';
 import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
 import { ActionButton } from './ActionButton.tsx';
 
@@ -36,11 +37,9 @@ export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLab
         {image.modality ? ` · ${image.modality}` : ''}
         {image.frames > 1 ? ` · ${image.frames} slices` : ''}
       </Text>
-      <Badge variant="light" color={status === 'corrected' ? 'green' : status === 'model' ? 'blue' : 'gray'}>
-        {status === 'not-started' ? 'not started' : status}
-      </Badge>
+      <StatusBadge status={status} size="sm" />
       {unsaved && (
-        <Badge variant="dot" color="yellow" aria-live="polite">
+        <Badge variant="dot" color="yellow" tt="none" aria-live="polite">
           Unsaved changes
         </Badge>
       )}

@@ -1,47 +1,53 @@
-// One frame of the image as a decoded bitmap. It comes through getImageFrame (PNG bytes) rather
-// than an <img> on mediaUrl: the canvas must stay readable for the window/level remap (a
-// cross-origin media URL would taint it), and a failure arrives with the core's message. The
-// previous frame stays on screen while the next one loads, so slice scrolling does not flicker.
+// One frame of the image as a decoded bitmap, with the window it was made with (FrameLoader does
+// the work). It comes through getImageFrame (PNG bytes) rather than an <img> on mediaUrl: the
+// canvas must stay readable for the instant window/level remap (a cross-origin media URL would
+// taint it), and a failure arrives with the core's message. The viewer asks for the exact frame
+// of a settled window through `bitmap.requestWindow`; the new bitmap replaces the old here, so
+// every viewer of the image shows it.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DelineateApi } from '../../../../main/api/contract.ts';
+import { FrameLoader, type ShownFrame } from '../view/frame-loader.ts';
+import type { WindowLevel } from '../view/window-level.ts';
+
+export type FrameBitmap = ShownFrame<ImageBitmap>;
 
 export interface FrameState {
-  bitmap: ImageBitmap | null;
+  /** the frame on screen: its bitmap, index and the window it was made with */
+  bitmap: FrameBitmap | null;
   /** the frame the bitmap shows */
   frame: number | null;
   loading: boolean;
   error: string | null;
 }
 
-export function useFrameBitmap(api: Pick<DelineateApi, 'getImageFrame'>, image: { id: number; width: number; height: number }, frame: number): FrameState {
+const decode = (png: Uint8Array) => createImageBitmap(new Blob([png.slice()], { type: 'image/png' }));
+
+export function useFrameBitmap(api: Pick<DelineateApi, 'getImageFrame'>, image: { id: number; width: number; height: number; window: WindowLevel | null }, frame: number): FrameState {
   const [state, setState] = useState<FrameState>({ bitmap: null, frame: null, loading: true, error: null });
+  const loader = useRef<FrameLoader<ImageBitmap> | null>(null);
+  const latestFrame = useRef(frame);
+  latestFrame.current = frame;
+  const { id, width, height } = image;
+  const storedCenter = image.window?.center;
+  const storedWidth = image.window?.width;
+
   useEffect(() => {
-    let live = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    void (async () => {
-      let error: string;
-      try {
-        const r = await api.getImageFrame({ imageId: image.id, frame });
-        if (r.ok) {
-          const { width, height, png } = r.value;
-          if (width !== image.width || height !== image.height) {
-            error = `frame ${frame} of image ${image.id} is ${width}×${height}, but the image is ${image.width}×${image.height}`;
-          } else {
-            const bitmap = await createImageBitmap(new Blob([png.slice()], { type: 'image/png' }));
-            if (live) setState({ bitmap, frame, loading: false, error: null });
-            else bitmap.close();
-            return;
-          }
-        } else error = r.error.message;
-      } catch (e) {
-        error = `frame ${frame} of image ${image.id} could not be shown: ${e instanceof Error ? e.message : String(e)}`;
-      }
-      if (live) setState((s) => ({ ...s, loading: false, error }));
-    })();
+    const l = new FrameLoader<ImageBitmap>({
+      image: { id, width, height, window: storedCenter === undefined || storedWidth === undefined ? null : { center: storedCenter, width: storedWidth } },
+      getFrame: (req) => api.getImageFrame(req),
+      decode,
+      discard: (b) => b.close(),
+      onState: (s) => setState({ bitmap: s.shown, frame: s.shown?.frame ?? null, loading: s.loading, error: s.error }),
+    });
+    loader.current = l;
+    l.show(latestFrame.current);
     return () => {
-      live = false;
+      l.dispose();
+      loader.current = null;
     };
-  }, [api, image.id, image.width, image.height, frame]);
+  }, [api, id, width, height, storedCenter, storedWidth]);
+
+  useEffect(() => loader.current?.show(frame), [frame]);
   return state;
 }

@@ -12,13 +12,22 @@ export interface ViewStores {
   /** CSS size of the main viewer */
   viewport: Store<{ width: number; height: number } | null>;
   window: Store<WindowLevel>;
+  /** a right-drag is changing the window: the exact frame waits until it settles (exact-window.ts) */
+  windowDrag: Store<boolean>;
   hover: Store<ImagePoint | null>;
   /** bumped when tool feedback changed without a pointer move (a key closed the polygon) */
   overlayTick: Store<number>;
 }
 
 export function createViewStores(stored: WindowLevel): ViewStores {
-  return { view: new Store<ViewState | null>(null), viewport: new Store<{ width: number; height: number } | null>(null), window: new Store(stored), hover: new Store<ImagePoint | null>(null), overlayTick: new Store(0) };
+  return {
+    view: new Store<ViewState | null>(null),
+    viewport: new Store<{ width: number; height: number } | null>(null),
+    window: new Store(stored),
+    windowDrag: new Store(false),
+    hover: new Store<ImagePoint | null>(null),
+    overlayTick: new Store(0),
+  };
 }
 
 export function fitView(s: ViewStores, image: { width: number; height: number }): void {

@@ -18,6 +18,8 @@ export interface ViewerInputDeps {
   canvas: HTMLCanvasElement;
   view: Store<ViewState | null>;
   window: Store<WindowLevel>;
+  /** true while a right-drag changes the window */
+  windowDrag?: Store<boolean>;
   storedWindow: () => WindowLevel;
   hover: Store<ImagePoint | null>;
   /** null: read-only viewer (or no mask yet) */
@@ -64,6 +66,7 @@ export function attachViewerInput(d: ViewerInputDeps): () => void {
       canvas.style.cursor = 'grabbing';
     } else if (e.button === 2) {
       drag = { mode: 'window', x: e.clientX, y: e.clientY, start: d.window.get() };
+      d.windowDrag?.set(true);
     } else if (e.button === 0 && tool) {
       const env = d.env();
       const now = performance.now();
@@ -106,6 +109,7 @@ export function attachViewerInput(d: ViewerInputDeps): () => void {
     if (!drag) return;
     const ended = drag;
     drag = null;
+    if (ended.mode === 'window') d.windowDrag?.set(false);
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
     canvas.style.cursor = '';
     if (ended.mode === 'tool') {
@@ -122,6 +126,7 @@ export function attachViewerInput(d: ViewerInputDeps): () => void {
       const env = d.env();
       if (env) drag.tool.cancel(env);
     }
+    if (drag?.mode === 'window') d.windowDrag?.set(false);
     drag = null;
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
     d.repaintOverlay();
@@ -161,6 +166,7 @@ export function attachViewerInput(d: ViewerInputDeps): () => void {
   canvas.addEventListener('wheel', onWheel, { passive: false });
   canvas.addEventListener('contextmenu', noMenu);
   return () => {
+    if (drag?.mode === 'window') d.windowDrag?.set(false); // a viewer closed mid-drag must not hold the exact frame back
     canvas.removeEventListener('pointerdown', onDown);
     canvas.removeEventListener('pointermove', onMove);
     canvas.removeEventListener('pointerup', end);

@@ -1,10 +1,15 @@
-// Window/level in the viewer. The core sends each frame as 8-bit grey already windowed with the
-// window stored at import (ImageSummary.window: the DICOM header's window, else the full value
-// range; null for 8-bit PNG/JPEG). The raw values never reach the renderer, so a different window
-// is a display-side remap of those 256 grey levels: each level is mapped back to the modality
-// value it stands for (inverting DICOM's linear VOI function) and windowed again. Exact inside the
-// stored window, but values the stored window clipped stay clipped (flat black/white), and a
-// window much narrower than the stored one has only a few distinct input levels (banding).
+// Window/level in the viewer, in two steps. Exact: for an image with a stored window
+// (ImageSummary.window: DICOM, NIfTI, 16-bit grey; modality units after rescale) the core makes
+// the frame for the window on screen from the raw values (getImageFrame's `window`), so what is
+// shown once the window settles is DICOM's linear VOI function of the true values — nothing
+// clipped by the import's window, no banding (frame-loader.ts fetches it, exact-window.ts decides
+// when). Instant: while the window moves (a right-drag) and until that frame arrives, the frame
+// on screen, made with some window, is remapped here: each of its 256 grey levels is mapped back
+// to the modality value it stands for (inverting the linear function) and windowed again. That
+// remap is exact inside the frame's window, but values it clipped stay clipped (flat black/white)
+// and a much narrower window has only a few input levels (banding) — for a moment only. Images
+// without a stored window (8-bit, colour) are shown as stored: their grey level is the value,
+// so the remap is exact for them and the core is never asked.
 
 export interface WindowLevel {
   center: number;
@@ -42,6 +47,11 @@ export function presetsApply(image: { window: WindowLevel | null; modality: stri
   return image.modality === null && /\.nii(\.gz)?$/i.test(image.fileName);
 }
 
+/** Same center and width: a frame made with `a` shows `b` without a remap. */
+export function sameWindow(a: WindowLevel, b: WindowLevel): boolean {
+  return a.center === b.center && a.width === b.width;
+}
+
 /** DICOM PS3.3 C.11.2.1.2.1 LINEAR, output 0..255 (the same function the core applies). */
 export function windowValue(x: number, w: WindowLevel): number {
   const low = w.center - 0.5 - (w.width - 1) / 2;
@@ -61,6 +71,9 @@ export function displayLut(stored: WindowLevel, shown: WindowLevel): Uint8Array 
   checkWindow(stored, 'stored');
   checkWindow(shown, 'shown');
   const lut = new Uint8Array(256);
+  // the same window shows the frame as it is; computing it would lose a width-1 (threshold) window,
+  // whose 0 and 255 both map back to c − 0.5
+  if (sameWindow(stored, shown)) return lut.map((_, v) => v);
   for (let v = 0; v < 256; v++) lut[v] = windowValue(valueOfGrey(v, stored), shown);
   return lut;
 }
@@ -89,7 +102,10 @@ export function dragWindow(start: WindowLevel, dx: number, dy: number, stored: W
   return { center: start.center + dy * perPx, width: Math.max(1, start.width + dx * perPx) };
 }
 
-/** Which parts of the shown window lie outside what the stored 8-bit frame can represent. */
+/**
+ * Which parts of the shown window lie outside what a frame made with `stored` can represent (what
+ * the instant remap loses until the exact frame for `shown` arrives).
+ */
 export function clippedRange(stored: WindowLevel, shown: WindowLevel): { below: boolean; above: boolean } {
   const storedLow = valueOfGrey(0, stored);
   const storedHigh = valueOfGrey(255, stored);
@@ -98,7 +114,7 @@ export function clippedRange(stored: WindowLevel, shown: WindowLevel): { below: 
   return { below: shownLow < storedLow - 1e-6, above: shownHigh > storedHigh + 1e-6 };
 }
 
-/** Distinct stored grey levels that fall inside the shown window (few: visible banding). */
+/** Distinct grey levels of a frame made with `stored` that fall inside the shown window (few: banding in the instant remap). */
 export function levelsInside(stored: WindowLevel, shown: WindowLevel): number {
   const shownLow = shown.center - 0.5 - (shown.width - 1) / 2;
   const shownHigh = shown.center - 0.5 + (shown.width - 1) / 2;
