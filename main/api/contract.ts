@@ -24,7 +24,10 @@ export interface ProjectSummary {
   name: string;
   createdAt: string;
   images: number;
+  /** mask slots (image, label, frame) with a corrected mask */
   correctedMasks: number;
+  /** of those, the ones whose current corrected mask has a prompt or a label: what Adapt can learn from */
+  namedCorrections: number;
 }
 
 export type ImageFilter = 'all' | 'not-started' | 'model' | 'corrected';
@@ -217,8 +220,14 @@ export interface DelineateApi {
   listImages(req: { projectId: number; filter?: ImageFilter; search?: string; offset?: number; limit?: number }): Promise<ApiResult<ImagePage>>;
   /** PNG bytes of the image's thumbnail. */
   getThumbnail(req: { imageId: number }): Promise<ApiResult<Uint8Array>>;
-  /** One frame as the viewer shows it (the import's window applied), PNG bytes. */
-  getImageFrame(req: { imageId: number; frame?: number }): Promise<ApiResult<{ width: number; height: number; png: Uint8Array }>>;
+  /**
+   * One frame as the viewer shows it, PNG bytes (8-bit): through the import's window
+   * (ImageSummary.window), or through `window` when given, applied exactly to the raw values
+   * (DICOM's linear VOI function, in ImageSummary.window's units: modality values after rescale;
+   * for images whose window is null, the 8-bit levels, where {center: 128, width: 256} is the
+   * identity). A window without a finite center and a finite width ≥ 1 is 'invalid'.
+   */
+  getImageFrame(req: { imageId: number; frame?: number; window?: { center: number; width: number } }): Promise<ApiResult<{ width: number; height: number; png: Uint8Array }>>;
 
   listLabels(req: { projectId: number }): Promise<ApiResult<LabelInfo[]>>;
   createLabel(req: { projectId: number; name: string; color?: string; prompts?: string[] }): Promise<ApiResult<LabelInfo>>;

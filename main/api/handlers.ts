@@ -7,10 +7,11 @@ import { ImageDecodeError } from '../io/raster.ts';
 import { encodePng } from '../io/image-decode.ts';
 import { listFolder } from '../io/folder-listing.ts';
 import { loadSourceFrame, SourceChangedError } from '../io/import-scan.ts';
+import { windowProblem } from '../io/window.ts';
 import type { InferenceService } from '../inference/service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { DuplicateError, InvalidValueError, MaskSizeError, NotFoundError, StoreError } from '../store/errors.ts';
-import { libraryPage, projectCounts } from '../store/library.ts';
+import { libraryPage, NO_COUNTS, projectCounts } from '../store/library.ts';
 import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
 import type { Job } from '../store/jobs.ts';
@@ -88,7 +89,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
   };
   const summary = (id: number): ProjectSummary => {
     const p = need(store.projects.get(id), `project ${id}`);
-    const counts = projectCounts(store.db).get(id) ?? { images: 0, correctedMasks: 0 };
+    const counts = projectCounts(store.db).get(id) ?? NO_COUNTS;
     return { id: p.id, name: p.name, createdAt: p.createdAt, ...counts };
   };
   const threshold = (t: number | undefined): number => {
@@ -111,7 +112,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
   return {
     listProjects: () => result(() => {
       const counts = projectCounts(store.db);
-      return store.projects.list().map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, ...(counts.get(p.id) ?? { images: 0, correctedMasks: 0 }) }));
+      return store.projects.list().map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, ...(counts.get(p.id) ?? NO_COUNTS) }));
     }),
     createProject: ({ name }) => result(() => summary(store.projects.create(name.trim()).id)),
     renameProject: ({ projectId, name }) => result(() => summary(store.projects.rename(projectId, name.trim()).id)),
@@ -130,9 +131,12 @@ export function createApi(deps: ApiDeps): DelineateApi {
       if (!png) throw new ApiFailure('not-found', `image ${imageId} has no thumbnail`);
       return png;
     }),
-    getImageFrame: ({ imageId, frame }) => result(async () => {
+    getImageFrame: ({ imageId, frame, window }) => result(async () => {
       const img = image(imageId);
-      const raster = await loadSourceFrame(img.sourcePath, img.contentHash, frameOf(img, frame));
+      const k = frameOf(img, frame);
+      const problem = window == null ? null : windowProblem(window);
+      if (problem) throw new ApiFailure('invalid', `the window for image ${img.id}: ${problem}`);
+      const raster = await loadSourceFrame(img.sourcePath, img.contentHash, k, window ?? undefined);
       return { width: raster.width, height: raster.height, png: encodePng(raster) };
     }),
 

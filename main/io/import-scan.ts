@@ -14,7 +14,7 @@ import { isMedVlsmDatasetFolder, readMedVlsmDataset, type MedVlsmDataset } from 
 import { decodeNifti, niftiSlice, type NiftiVolume } from './nifti.ts';
 import type { Raster } from './raster.ts';
 import { makeThumbnail } from './thumbnail.ts';
-import { applyWindow, defaultWindow, type Window } from './window.ts';
+import { applyWindow, checkWindow, defaultWindow, type Window } from './window.ts';
 
 export { makeThumbnail } from './thumbnail.ts';
 
@@ -49,8 +49,11 @@ export interface ImportItem {
   note?: string;
   /** sourcePath of an earlier item in this scan with the same bytes */
   duplicateOf?: string;
-  /** Re-reads the file and returns one frame as an 8-bit display raster (through `window`); fails if the file changed. */
-  loadFrame(frame?: number): Promise<Raster>;
+  /**
+   * Re-reads the file and returns one frame as an 8-bit display raster, through `window` or the
+   * one given (see {@link loadSourceFrame}); fails if the file changed.
+   */
+  loadFrame(frame?: number, window?: Window): Promise<Raster>;
 }
 
 export interface ImportDataset {
@@ -217,42 +220,70 @@ function describe(bytes: Uint8Array, path: string, contentHash: string, thumbnai
   return item;
 }
 
+/**
+ * A decoded file: its description, and any frame as a display raster through the stored window
+ * (`meta.window`) or, when one is given, through that window instead (in the units of
+ * `meta.window`: modality values after rescale; for files without one, the 8-bit levels).
+ */
+interface DecodedFile {
+  meta: Described;
+  display(frame: number, window?: Window): Raster;
+}
+
 /** The file's description and a function giving any frame as a display raster. */
-function decodeFile(bytes: Uint8Array, path: string): { meta: Described; display(frame: number): Raster } {
+function decodeFile(bytes: Uint8Array, path: string): DecodedFile {
   const kind = detectFileKind(bytes);
   if (kind === 'png' || kind === 'jpeg') {
     const raster = decodeImage(bytes, path);
     const { window, display } = rasterDisplay(raster);
     const meta: Described = { kind: 'raster', format: kind, width: raster.width, height: raster.height, frames: 1, defaultFrame: 0, modality: null, pixelSpacing: null, geometry: rasterGeometry(raster.width, raster.height), window, channels: raster.channels };
-    return { meta, display: (frame) => (checkFrame(frame, 1, path), display) };
+    return { meta, display: (frame, w) => (checkFrame(frame, 1, path), display(w)) };
   }
   if (kind === 'dicom') return dicomFile(decodeDicom(bytes, path), path);
   if (kind === 'nifti') return niftiFile(decodeNifti(bytes, path), path);
   throw new Error('not a PNG, JPEG, DICOM or NIfTI file');
 }
 
-/** 8-bit images show as they are; 16-bit grey is windowed over its full range, 16-bit colour scaled. */
-function rasterDisplay(raster: Raster): { window: Window | null; display: Raster } {
-  if (raster.bitDepth === 8) return { window: null, display: raster };
+/**
+ * 8-bit images show as they are; 16-bit grey is windowed over its full range, 16-bit colour scaled.
+ * Another window applies to the raw 16-bit grey values, or, for images without a stored window
+ * (8-bit, colour), to the 8-bit levels shown.
+ */
+function rasterDisplay(raster: Raster): { window: Window | null; display(window?: Window): Raster } {
+  if (raster.bitDepth === 8) return { window: null, display: (w) => (w ? windowLevels(raster, w) : raster) };
   const { width, height, channels, data } = raster;
   const n = width * height;
-  const out = new Uint8Array(n * channels);
-  let window: Window | null = null;
-  if (channels <= 2) {
-    const grey = new Float32Array(n);
-    for (let i = 0; i < n; i++) grey[i] = data[i * channels];
-    window = defaultWindow(grey);
-    const shown = applyWindow(grey, window);
-    for (let i = 0; i < n; i++) out[i * channels] = shown[i];
-  }
-  for (let i = 0; i < out.length; i++) {
+  const base = new Uint8Array(n * channels);
+  for (let i = 0; i < base.length; i++) {
     // colour samples, and the alpha of grey+alpha
-    if (channels > 2 || i % channels === 1) out[i] = Math.round(data[i] / 257);
+    if (channels > 2 || i % channels === 1) base[i] = Math.round(data[i] / 257);
   }
-  return { window, display: { width, height, channels, bitDepth: 8, data: out } };
+  if (channels > 2) {
+    const scaled: Raster = { width, height, channels, bitDepth: 8, data: base };
+    return { window: null, display: (w) => (w ? windowLevels(scaled, w) : scaled) };
+  }
+  const grey = new Float32Array(n);
+  for (let i = 0; i < n; i++) grey[i] = data[i * channels];
+  const window = defaultWindow(grey);
+  const greyThrough = (w: Window): Raster => {
+    const out = base.slice();
+    const shown = applyWindow(grey, w);
+    for (let i = 0; i < n; i++) out[i * channels] = shown[i];
+    return { width, height, channels, bitDepth: 8, data: out };
+  };
+  const stored = greyThrough(window);
+  return { window, display: (w) => (w ? greyThrough(w) : stored) };
 }
 
-function dicomFile(image: DicomImage, path: string): { meta: Described; display(frame: number): Raster } {
+/** An 8-bit raster with `window` applied to its grey or colour samples (alpha kept): the identity window {128, 256} leaves it as it is. */
+function windowLevels(raster: Raster, window: Window): Raster {
+  const { channels, data } = raster;
+  const out = applyWindow(data, window);
+  if (channels === 2 || channels === 4) for (let i = channels - 1; i < out.length; i += channels) out[i] = data[i];
+  return { ...raster, bitDepth: 8, data: out };
+}
+
+function dicomFile(image: DicomImage, path: string): DecodedFile {
   const frames = image.frames.length;
   const colour = image.samplesPerPixel === 3;
   // one window for every frame, so a multi-frame series does not flicker from frame to frame
@@ -270,14 +301,16 @@ function dicomFile(image: DicomImage, path: string): { meta: Described; display(
     window,
     channels: colour ? 3 : 1,
   };
-  const display = (frame: number): Raster => {
+  const display = (frame: number, w?: Window): Raster => {
     checkFrame(frame, frames, path);
-    return { width: image.width, height: image.height, channels: colour ? 3 : 1, bitDepth: 8, data: dicomDisplayFrame(image, frame, window ?? undefined) };
+    const raster: Raster = { width: image.width, height: image.height, channels: colour ? 3 : 1, bitDepth: 8, data: dicomDisplayFrame(image, frame, w ?? window ?? undefined) };
+    // colour frames come out unwindowed: a window applies to their 8-bit samples
+    return colour && w ? windowLevels(raster, w) : raster;
   };
   return { meta, display };
 }
 
-function niftiFile(volume: NiftiVolume, path: string): { meta: Described; display(frame: number): Raster } {
+function niftiFile(volume: NiftiVolume, path: string): DecodedFile {
   const [width, height] = volume.geometry.dims;
   const frames = volume.geometry.dims[2];
   const { calMin, calMax } = volume.header;
@@ -297,9 +330,9 @@ function niftiFile(volume: NiftiVolume, path: string): { meta: Described; displa
     channels: 1,
   };
   if (volume.note) meta.note = volume.note;
-  const display = (frame: number): Raster => {
+  const display = (frame: number, w?: Window): Raster => {
     checkFrame(frame, frames, path);
-    return { width, height, channels: 1, bitDepth: 8, data: applyWindow(niftiSlice(volume, frame).values, window) };
+    return { width, height, channels: 1, bitDepth: 8, data: applyWindow(niftiSlice(volume, frame).values, w ?? window) };
   };
   return { meta, display };
 }
@@ -323,25 +356,33 @@ function checkFrame(frame: number, frames: number, path: string): void {
 }
 
 /** Re-reads the file when a frame is needed; the same bytes give the same window, so frames match the thumbnail. */
-function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defaultFrame'>): (frame?: number) => Promise<Raster> {
-  return (frame = item.defaultFrame) => loadSourceFrame(path, contentHash, frame);
+function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defaultFrame'>): (frame?: number, window?: Window) => Promise<Raster> {
+  return (frame = item.defaultFrame, window) => loadSourceFrame(path, contentHash, frame, window);
 }
 
 /**
- * One frame of an imported file as the 8-bit raster the model and the viewer see (the import's
- * window), after checking the file still has the content hash taken at import.
+ * One frame of an imported file as an 8-bit raster, after checking the file still has the content
+ * hash taken at import. Without `window` it is what the model and the viewer see by default (the
+ * import's window). With one, that window replaces the import's for this call and is applied to
+ * the raw values with the same linear VOI function (PS3.3 C.11.2.1.2.1): modality units after
+ * rescale slope/intercept for DICOM and NIfTI, raw values for 16-bit grey PNG, and the 8-bit
+ * levels for images imported without a window (8-bit and colour; the identity window {128, 256}
+ * returns them unchanged). MONOCHROME1 is inverted after windowing either way. A window that is
+ * not {finite center, width ≥ 1} is a WindowError (a RangeError) before the file is read.
  */
-export async function loadSourceFrame(path: string, contentHash: string, frame: number): Promise<Raster> {
-  // Browsing a volume or segmenting all its frames asks for one file frame after frame: keep the
-  // last decoded file (re-checked by size and mtime) instead of reading and hashing it each time.
+export async function loadSourceFrame(path: string, contentHash: string, frame: number, window?: Window): Promise<Raster> {
+  const w = window === undefined ? undefined : checkWindow(window, `${path}: display window`);
+  // Browsing a volume or segmenting all its frames asks for one file frame after frame, and the
+  // viewer asks again for each window it settles on: keep the last decoded file (re-checked by
+  // size and mtime) instead of reading and hashing it each time.
   const info = await stat(path);
   const cached = lastDecoded;
-  if (cached && cached.path === path && cached.hash === contentHash && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.file.display(frame);
+  if (cached && cached.path === path && cached.hash === contentHash && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.file.display(frame, w);
   const bytes = await readFile(path);
   if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
   const file = decodeFile(bytes, path);
   lastDecoded = { path, hash: contentHash, size: info.size, mtimeMs: info.mtimeMs, file };
-  return file.display(frame);
+  return file.display(frame, w);
 }
 
-let lastDecoded: { path: string; hash: string; size: number; mtimeMs: number; file: ReturnType<typeof decodeFile> } | null = null;
+let lastDecoded: { path: string; hash: string; size: number; mtimeMs: number; file: DecodedFile } | null = null;

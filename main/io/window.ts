@@ -10,6 +10,42 @@ export interface Window {
   width: number;
 }
 
+/** A window that cannot be applied: not {center, width}, a center that is not finite, or a width below 1. */
+export class WindowError extends RangeError {
+  override name = 'WindowError';
+}
+
+/**
+ * Why `value` is not a usable window, or null when it is one: an object with a finite numeric
+ * `center` and a finite numeric `width` ≥ 1 (PS3.3 C.11.2.1.2). For values that arrive from outside
+ * (API requests, URL parameters), so the check names what is wrong rather than trusting the type.
+ */
+export function windowProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `must be an object {center, width}, got ${describe(value)}`;
+  const { center, width } = value as Record<string, unknown>;
+  if (typeof center !== 'number' || !Number.isFinite(center)) return `center must be a finite number, got ${describe(center)}`;
+  if (typeof width !== 'number' || !Number.isFinite(width) || width < 1) return `width must be a finite number ≥ 1, got ${describe(width)}`;
+  return null;
+}
+
+/** `value` as a Window, or a {@link WindowError} naming `what` and the problem. */
+export function checkWindow(value: unknown, what = 'window'): Window {
+  const problem = windowProblem(value);
+  if (problem) throw new WindowError(`${what}: ${problem}`);
+  const { center, width } = value as Window;
+  return { center, width };
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v); // JSON would turn NaN and Infinity into null
+  if (v === undefined) return 'nothing';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** CT presets in Hounsfield units. */
 export const CT_PRESETS = {
   softTissue: { label: 'Soft tissue', center: 40, width: 400 },

@@ -56,11 +56,24 @@ export function libraryPage(db: Database.Database, q: { projectId: number; filte
   };
 }
 
+export interface ProjectCounts {
+  images: number;
+  /** mask slots (image, label, frame) with a corrected mask */
+  correctedMasks: number;
+  /** of those, the slots whose current corrected mask has a prompt or a label: what Adapt learns from */
+  namedCorrections: number;
+}
+
 /** Image and corrected-mask counts per project. */
-export function projectCounts(db: Database.Database): Map<number, { images: number; correctedMasks: number }> {
+export function projectCounts(db: Database.Database): Map<number, ProjectCounts> {
   const rows = db.prepare(`SELECT p.id,
       (SELECT count(*) FROM images i WHERE i.project_id = p.id) AS images,
-      (SELECT count(DISTINCT m.image_id || ':' || ifnull(m.label_id, '') || ':' || m.frame) FROM masks m JOIN images i ON i.id = m.image_id WHERE i.project_id = p.id AND m.kind = 'corrected') AS corrected
-    FROM projects p`).all() as { id: number; images: number; corrected: number }[];
-  return new Map(rows.map((r) => [r.id, { images: r.images, correctedMasks: r.corrected }]));
+      (SELECT count(DISTINCT m.image_id || ':' || ifnull(m.label_id, '') || ':' || m.frame) FROM masks m JOIN images i ON i.id = m.image_id WHERE i.project_id = p.id AND m.kind = 'corrected') AS corrected,
+      (SELECT count(*) FROM masks m JOIN images i ON i.id = m.image_id WHERE i.project_id = p.id AND m.kind = 'corrected'
+        AND m.id = (SELECT max(x.id) FROM masks x WHERE x.image_id = m.image_id AND x.label_id IS m.label_id AND x.frame = m.frame AND x.kind = 'corrected')
+        AND (m.label_id IS NOT NULL OR trim(ifnull(m.prompt, '')) <> '')) AS named
+    FROM projects p`).all() as { id: number; images: number; corrected: number; named: number }[];
+  return new Map(rows.map((r) => [r.id, { images: r.images, correctedMasks: r.corrected, namedCorrections: r.named }]));
 }
+
+export const NO_COUNTS: ProjectCounts = { images: 0, correctedMasks: 0, namedCorrections: 0 };

@@ -338,8 +338,18 @@ export class Trainer {
     const stepsPerEpoch = Math.ceil(train.length / r.batchSize);
     if (this.cached) await this.warmFeatures(valPrompts, emit, state.step, firstEpoch, plateau.state.lr);
     let stoppedBy: TrainResult['stoppedBy'] = 'max-epochs';
-    const started = Date.now();
+    // ETA: this run's mean step and validation times over what is left (to max epochs / steps).
+    let stepMs = 0;
     let stepsThisRun = 0;
+    let valMs = 0;
+    let validations = 0;
+    const eta = (epoch: number, stepsDoneInEpoch: number): number | null => {
+      if (stepsThisRun === 0) return null;
+      const steps = Math.min((r.maxEpochs - epoch) * stepsPerEpoch - stepsDoneInEpoch, r.maxSteps === null ? Infinity : r.maxSteps - state.step);
+      const epochsLeft = Math.ceil((steps + stepsDoneInEpoch) / stepsPerEpoch); // validations still to run
+      const perVal = validations ? valMs / validations : 0;
+      return Math.max(0, (steps * (stepMs / stepsThisRun) + epochsLeft * perVal) / 1000);
+    };
     let lastVal: { loss: number; dice: number } | null = history.length ? { loss: history.at(-1)!.valLoss, dice: history.at(-1)!.valDice } : null;
     epochs: for (let epoch = firstEpoch; epoch < r.maxEpochs; epoch++) {
       const t0 = Date.now();
@@ -354,18 +364,21 @@ export class Trainer {
         if (signal?.aborted) { stoppedBy = 'cancelled'; break epochs; }
         if (r.maxSteps !== null && state.step >= r.maxSteps) { stoppedBy = 'max-steps'; break; }
         const samples = order.slice(s * r.batchSize, (s + 1) * r.batchSize);
+        const t0Step = Date.now();
         const loss = await this.step(state, { samples, prompts: prompts.slice(s * r.batchSize, (s + 1) * r.batchSize) }, lr);
+        stepMs += Date.now() - t0Step;
         if (!Number.isFinite(loss)) throw new TrainingError(`the loss became ${loss} at step ${state.step} (epoch ${epoch + 1}); lower the learning rate`);
         lossSum += loss * samples.length;
         seen += samples.length;
         stepsThisRun++;
-        const perStep = (Date.now() - started) / stepsThisRun / 1000;
-        const remaining = Math.min((r.maxEpochs - epoch) * stepsPerEpoch - s - 1, r.maxSteps === null ? Infinity : r.maxSteps - state.step);
-        emit({ phase: 'training', step: state.step, epoch, done: s + 1, total: stepsPerEpoch, loss, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: perStep * remaining });
+        emit({ phase: 'training', step: state.step, epoch, done: s + 1, total: stepsPerEpoch, loss, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: eta(epoch, s + 1) });
       }
       if (seen === 0) break; // max-steps reached exactly at an epoch boundary
-      emit({ phase: 'validating', step: state.step, epoch, done: 0, total: val.length, loss: null, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: null });
+      emit({ phase: 'validating', step: state.step, epoch, done: 0, total: val.length, loss: null, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: eta(epoch, Math.ceil(seen / r.batchSize)) });
+      const t0Val = Date.now();
       const v = await this.validate((n) => state.param(n), valPrompts);
+      valMs += Date.now() - t0Val;
+      validations++;
       lastVal = v;
       const nextLr = plateau.step(v.loss);
       const stop = stopping.step(epoch, v.dice);
@@ -377,7 +390,7 @@ export class Trainer {
       const record: EpochRecord = { epoch, steps: state.step, trainLoss: lossSum / seen, valLoss: v.loss, valDice: v.dice, lr, seconds: (Date.now() - t0) / 1000 };
       history.push(record);
       this.o.onEpoch?.(record);
-      emit({ phase: 'training', step: state.step, epoch: epoch + 1, done: 0, total: stepsPerEpoch, loss: record.trainLoss, lr: nextLr, valDice: v.dice, valLoss: v.loss, eta: null });
+      emit({ phase: 'training', step: state.step, epoch: epoch + 1, done: 0, total: stepsPerEpoch, loss: record.trainLoss, lr: nextLr, valDice: v.dice, valLoss: v.loss, eta: eta(epoch + 1, 0) });
       if (this.o.checkpoint) writeCheckpoint(this.o.checkpoint, this.o, state, { nextEpoch: epoch + 1, plateau: plateau.state, stopping: stopping.state, best, bestDice, bestEpoch, history });
       if (stoppedBy === 'max-steps' || (r.maxSteps !== null && state.step >= r.maxSteps)) { stoppedBy = 'max-steps'; break; }
       if (stop.stop && epoch + 1 < r.maxEpochs) { stoppedBy = 'early-stopping'; break; }

@@ -2,7 +2,8 @@
 // bundle Electron shows, for headless use and for the end-to-end tests in Chromium.
 //   POST /api/<operation>              JSON request (wire.ts) → JSON ApiResult
 //   GET  /media/thumb/<imageId>        PNG thumbnail (for <img>; Electron's delineate-media:// twin)
-//   GET  /media/frame/<imageId>/<k>    PNG of frame k as the viewer shows it
+//   GET  /media/frame/<imageId>/<k>    PNG of frame k as the viewer shows it; ?center=&width= for
+//                                      another window (media-route.ts, shared with Electron)
 //   WS   /events                       JobEvents, one JSON text message each
 //   GET  anything else                 the renderer bundle (index.html for app routes)
 // It binds 127.0.0.1 only; security.ts explains the Host and Origin checks.
@@ -13,6 +14,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import type { ApiErrorCode, ApiResult, DelineateApi } from '../api/contract.ts';
 import { isOperation } from '../api/operations.ts';
 import { fromWireJson, toWireJson } from '../api/wire.ts';
+import { answerMedia } from './media-route.ts';
 import { RequestGuard, SECURITY_HEADERS } from './security.ts';
 import { staticFile } from './static-files.ts';
 
@@ -37,8 +39,6 @@ export interface WebHost {
 const LOOPBACK = '127.0.0.1';
 
 const errorResult = (code: ApiErrorCode, message: string): ApiResult<never> => ({ ok: false, error: { code, message } });
-
-const mediaStatus: Partial<Record<ApiErrorCode, number>> = { 'not-found': 404, invalid: 400, source: 410 };
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string>): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
@@ -109,17 +109,10 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     sendJson(res, 200, json);
   }
 
-  async function handleMedia(res: ServerResponse, parts: string[]): Promise<void> {
-    const [kind, id, frame] = parts;
-    const isId = (s: string | undefined): s is string => s !== undefined && /^\d{1,15}$/.test(s);
-    let r: ApiResult<Uint8Array>;
-    if (kind === 'thumb' && parts.length === 2 && isId(id)) r = await api.getThumbnail({ imageId: Number(id) });
-    else if (kind === 'frame' && parts.length === 3 && isId(id) && isId(frame)) {
-      const f = await api.getImageFrame({ imageId: Number(id), frame: Number(frame) });
-      r = f.ok ? { ok: true, value: f.value.png } : f;
-    } else return sendText(res, 404, 'unknown media path: use /media/thumb/<imageId> or /media/frame/<imageId>/<frame>');
-    if (!r.ok) return sendText(res, mediaStatus[r.error.code] ?? 500, r.error.message);
-    send(res, 200, r.value, { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' });
+  async function handleMedia(res: ServerResponse, parts: string[], query: URLSearchParams): Promise<void> {
+    const r = await answerMedia(api, parts, query, '/media/');
+    if (!r.ok) return sendText(res, r.status, r.message);
+    send(res, 200, r.png, { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -129,7 +122,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     const path = url.pathname;
     if (path.startsWith('/api/')) return handleApi(req, res, path.slice('/api/'.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, `${req.method} is not allowed here`, { Allow: 'GET, HEAD' });
-    if (path.startsWith('/media/')) return handleMedia(res, path.slice('/media/'.length).split('/'));
+    if (path.startsWith('/media/')) return handleMedia(res, path.slice('/media/'.length).split('/'), url.searchParams);
     const file = await staticFile(o.rendererDir, path);
     if (file.status !== 200) return sendText(res, file.status, file.message);
     send(res, 200, file.body, file.headers);

@@ -155,6 +155,19 @@ test('masks: model mask saved from a prompt, corrected versions form a history, 
   assert.deepEqual(ok(await api.listImages({ projectId, filter: 'corrected' })).images.map((i) => i.id), [imageIds[0]]);
   assert.deepEqual(ok(await api.listImages({ projectId, filter: 'not-started' })).images.map((i) => i.id), [imageIds[1]]);
   assert.equal(ok(await api.listProjects())[0].correctedMasks, 1);
+  assert.equal(ok(await api.listProjects())[0].namedCorrections, 1, 'labelled');
+  // A hand-drawn mask with neither prompt nor label is a correction Adapt cannot learn from…
+  const unnamed = ok(await api.saveCorrectedMask({ imageId: imageIds[0], mask: { width: 64, height: 64, pixels } }));
+  let summary = ok(await api.listProjects())[0];
+  assert.deepEqual([summary.correctedMasks, summary.namedCorrections], [2, 1]);
+  // …until a newer version of its slot names it; an older named version does not count for a newer unnamed one.
+  ok(await api.saveCorrectedMask({ imageId: imageIds[0], mask: { width: 64, height: 64, pixels }, prompt: 'a polyp' }));
+  summary = ok(await api.listProjects())[0];
+  assert.deepEqual([summary.correctedMasks, summary.namedCorrections], [2, 2]);
+  ok(await api.saveCorrectedMask({ imageId: imageIds[0], mask: { width: 64, height: 64, pixels } }));
+  summary = ok(await api.listProjects())[0];
+  assert.deepEqual([summary.correctedMasks, summary.namedCorrections], [2, 1]);
+  assert.equal(unnamed.prompt, null);
   const otherProject = ok(await api.createProject({ name: 'other' }));
   const foreign = ok(await api.createLabel({ projectId: otherProject.id, name: 'x' }));
   fails(await api.saveCorrectedMask({ imageId: imageIds[0], labelId: foreign.id, mask: { width: 64, height: 64, pixels } }), 'invalid', /another project/);

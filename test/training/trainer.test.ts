@@ -109,6 +109,17 @@ test('progress reports caching, training and validation with the step count and 
   assert.equal(r.result.steps, 2 * Math.ceil(10 / 4));
 });
 
+test('progress: after the first step every training and validation event has an ETA, and it reaches 0 at the end', async () => {
+  const events: { phase: string; step: number; eta: number | null }[] = [];
+  await run('sa-vlc', recipe('sa-vlc', { maxEpochs: 2 }), { onProgress: (p) => events.push({ phase: p.phase, step: p.step, eta: p.eta }) });
+  const afterFirst = events.filter((e) => e.phase !== 'caching' && e.step > 0);
+  assert.ok(afterFirst.length >= 2 * 3 + 2, `${afterFirst.length} events`);
+  for (const e of afterFirst) assert.ok(e.eta !== null && Number.isFinite(e.eta) && e.eta >= 0, `${e.phase} at step ${e.step}: eta ${e.eta}`);
+  assert.equal(afterFirst.at(-1)!.eta, 0, 'nothing is left after the last validation');
+  const validating = afterFirst.filter((e) => e.phase === 'validating');
+  assert.ok(validating[0].eta! > 0, 'before the first validation there is an epoch left');
+});
+
 test('ReduceLROnPlateau follows PyTorch: relative threshold, reduction after patience + 1 bad epochs, counter reset', () => {
   const p = new ReduceLrOnPlateau({ factor: 0.3, patience: 2, threshold: 1e-4 }, 1e-3);
   const lrs = [1.0, 0.99995, 0.9999, 0.9999, 0.9999, 0.9999, 0.9999, 0.5].map((v) => p.step(v));

@@ -19,7 +19,11 @@ import { AdaptRunStatus } from './AdaptRunStatus.tsx';
 import type { Adapters } from './useAdapters.ts';
 import { useDecidedAdapts } from './useDecidedAdapts.ts';
 
-export function AdaptPanel({ projectId, correctedMasks, adapters, info }: { projectId: number; correctedMasks: number; adapters: Adapters; info: AppInfo | null }) {
+/**
+ * `named`: corrected masks with a prompt or label — a mask nobody named cannot teach a
+ * text-prompted model, so only these count towards the minimum.
+ */
+export function AdaptPanel({ projectId, correctedMasks, named, adapters, info }: { projectId: number; correctedMasks: number; named: number; adapters: Adapters; info: AppInfo | null }) {
   const call = useApiCall();
   const { state, track } = useJobs();
   const { decided, decide } = useDecidedAdapts();
@@ -34,7 +38,8 @@ export function AdaptPanel({ projectId, correctedMasks, adapters, info }: { proj
   const candidateActive = result != null && adapters.active?.id === result.adapterId;
   const offerComparison = latest != null && result != null && !decided(latest.id) && !candidateActive;
   const gpu = info?.gpu ?? false;
-  const enough = correctedMasks >= MIN_CORRECTED_MASKS;
+  const enough = named >= MIN_CORRECTED_MASKS;
+  const unnamed = correctedMasks - named;
   const variant = (form.variant ?? defaultVariant(gpu)).toUpperCase();
 
   const start = async () => {
@@ -92,14 +97,19 @@ export function AdaptPanel({ projectId, correctedMasks, adapters, info }: { proj
             <Group justify="space-between" align="flex-start" wrap="wrap">
               <Stack gap={2}>
                 <Text size="sm" fw={600}>{plural(correctedMasks, 'corrected mask')} in this project</Text>
+                {unnamed > 0 && (
+                  <Text size="xs" c="dimmed">
+                    {unnamed === 1 ? '1 of them has' : `${unnamed} of them have`} no prompt or label, so Adapt cannot use {unnamed === 1 ? 'it' : 'them'}: open {unnamed === 1 ? 'it' : 'them'}, type what the mask shows and accept again.
+                  </Text>
+                )}
                 {enough ? (
                   <Text size="xs" c="dimmed">
                     {form.variant ? `Variant ${variant} (chosen below).` : `Variant ${variant}: ${gpu ? 'a GPU is available, so dense adapters' : 'no GPU here, so shallow adapters that train fast on the CPU'}.`}
                   </Text>
                 ) : (
                   <Text size="xs" c="yellow.4" id="adapt-needs-masks">
-                    Adapting needs at least {MIN_CORRECTED_MASKS} corrected masks (some train, some are held out to check the result). Correct{' '}
-                    {MIN_CORRECTED_MASKS - correctedMasks} more in the library first.
+                    Adapting needs at least {MIN_CORRECTED_MASKS} corrected masks with a prompt or label (some train, some are held out to check
+                    the result). Correct {MIN_CORRECTED_MASKS - named} more in the library first.
                   </Text>
                 )}
               </Stack>

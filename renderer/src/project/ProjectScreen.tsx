@@ -88,7 +88,7 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
             )}
           </Tabs.Panel>
           <Tabs.Panel value="adapt" h="100%" style={{ overflowY: 'auto' }}>
-            <AdaptPanel projectId={project.id} correctedMasks={project.correctedMasks} adapters={adapters} info={info} />
+            <AdaptPanel projectId={project.id} correctedMasks={project.correctedMasks} named={project.namedCorrections} adapters={adapters} info={info} />
           </Tabs.Panel>
           <Tabs.Panel value="adapters" h="100%" style={{ overflowY: 'auto' }}>
             <AdapterVersions projectId={project.id} adapters={adapters} />

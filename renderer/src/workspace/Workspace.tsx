@@ -193,6 +193,9 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
     setSaving(true);
     setSaveError(null);
     setNotice(null);
+    // A mask drawn by hand is named by what the prompt bar says: unnamed, Adapt could not learn from it.
+    const typed = latest.current.settings.prompt.trim();
+    if (m.prompt === null && m.labelId === null && typed !== '') m.prompt = typed;
     const r = await masks.saveAll(m);
     setSaving(false);
     if (!r.ok) {

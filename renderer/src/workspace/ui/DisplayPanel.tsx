@@ -4,7 +4,7 @@
 import { Alert, Button, ColorInput, Group, Slider, Stack, Text, Title } from '@mantine/core';
 import { IconChevronDown, IconChevronUp, IconEye, IconLayoutColumns, IconStack2 } from '@tabler/icons-react';
 import type { WorkspaceCommands, WindowPresetId } from '../mask/actions.ts';
-import { clippedRange, CT_PRESETS, levelsInside, type WindowLevel } from '../view/window-level.ts';
+import { CT_PRESETS, type WindowLevel } from '../view/window-level.ts';
 import { ActionButton } from './ActionButton.tsx';
 import { LiveText } from './LiveText.tsx';
 import type { Store } from './store.ts';
@@ -21,20 +21,6 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.to
 
 function windowText(w: WindowLevel, units: string): string {
   return `W ${fmt(w.width)} / L ${fmt(w.center)}${units}`;
-}
-
-/** What the remap cannot do for this window, in words (empty when nothing is lost). */
-function windowCaveat(w: WindowLevel, stored: WindowLevel, hasStored: boolean): string {
-  if (w.center === stored.center && w.width === stored.width) return '';
-  const clip = clippedRange(stored, w);
-  const lo = fmt(stored.center - 0.5 - (stored.width - 1) / 2);
-  const hi = fmt(stored.center - 0.5 + (stored.width - 1) / 2);
-  const parts: string[] = [];
-  if (clip.below || clip.above) parts.push(`values outside the import’s window (${lo} to ${hi}) cannot be shown`);
-  const levels = levelsInside(stored, w);
-  if (levels < 32) parts.push(`only ${levels} grey levels of the 8-bit frame fall inside`);
-  const prefix = hasStored ? 'Display remap of the 8-bit frame' : 'Brightness/contrast of the 8-bit image';
-  return parts.length ? `${prefix}: ${parts.join('; ')}.` : '';
 }
 
 export function DisplayPanel({ commands, settings, onChange, windowStore, stored, hasStoredWindow, presets, units, frame, frames, onFrame, area }: {
@@ -86,7 +72,6 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
       <Button size="compact-xs" variant="default" onClick={() => commands.resetWindow()} aria-label="Reset window" style={{ alignSelf: 'flex-start' }}>
         Reset window
       </Button>
-      <LiveText store={windowStore} format={(w) => windowCaveat(w, stored, hasStoredWindow)} style={{ fontSize: 11, color: 'var(--mantine-color-yellow-4)' }} />
       <Text size="xs" c="dimmed">
         Right-drag on the image: left/right window, up/down level.
       </Text>

@@ -102,30 +102,6 @@ export function dragWindow(start: WindowLevel, dx: number, dy: number, stored: W
   return { center: start.center + dy * perPx, width: Math.max(1, start.width + dx * perPx) };
 }
 
-/**
- * Which parts of the shown window lie outside what a frame made with `stored` can represent (what
- * the instant remap loses until the exact frame for `shown` arrives).
- */
-export function clippedRange(stored: WindowLevel, shown: WindowLevel): { below: boolean; above: boolean } {
-  const storedLow = valueOfGrey(0, stored);
-  const storedHigh = valueOfGrey(255, stored);
-  const shownLow = shown.center - 0.5 - (shown.width - 1) / 2;
-  const shownHigh = shown.center - 0.5 + (shown.width - 1) / 2;
-  return { below: shownLow < storedLow - 1e-6, above: shownHigh > storedHigh + 1e-6 };
-}
-
-/** Distinct grey levels of a frame made with `stored` that fall inside the shown window (few: banding in the instant remap). */
-export function levelsInside(stored: WindowLevel, shown: WindowLevel): number {
-  const shownLow = shown.center - 0.5 - (shown.width - 1) / 2;
-  const shownHigh = shown.center - 0.5 + (shown.width - 1) / 2;
-  let n = 0;
-  for (let v = 0; v < 256; v++) {
-    const x = valueOfGrey(v, stored);
-    if (x > shownLow && x <= shownHigh) n++;
-  }
-  return n;
-}
-
 function checkWindow(w: WindowLevel, which: string): void {
   if (!(Number.isFinite(w.center) && Number.isFinite(w.width) && w.width >= 1)) {
     throw new RangeError(`${which} window center ${w.center} / width ${w.width}: the width must be ≥ 1 and both finite`);
