@@ -2,7 +2,7 @@
 //   png        0/255 grey PNG per mask, the source's size       png-index  the same with 0/1
 //   nii/nii.gz uint8 label mask (intent label) with the image's geometry; the slice's geometry for
 //              a frame of a volume; for a PNG/JPEG source also the image itself as NIfTI
-//              (`img-<id>_image.nii.gz`) with the same header, so the two overlay in any viewer
+//              (`img-<id>_image.nii` or `.nii.gz`, as the masks) with the same header, so the two overlay in any viewer
 //   dataset    a MedVLSM dataset folder (images as the model sees them, masks 0/255, anns with
 //              prompts p0 "", p1 the label's name, p2… its other prompts; the split recorded at
 //              import, else a seeded 80/10/10 one)

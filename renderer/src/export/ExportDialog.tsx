@@ -84,7 +84,7 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
           {browsing && !folder.native && (
             <FolderBrowser startPath={dir} pickFolderLabel="Export into a new folder here" onPickFolder={(p) => setOutDir(withSubfolder(p))} />
           )}
-          {job && <JobProgress job={job} />}
+          {job && <JobProgress job={job} hideResult />}
           {job?.state === 'done' && <ResultPath result={job.result} />}
           <Group justify="flex-end" gap="xs">
             <Button variant="default" onClick={onClose}>Done</Button>
@@ -97,12 +97,15 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
 }
 
 function ResultPath({ result }: { result: unknown }) {
-  const dir = result && typeof result === 'object' ? (result as { dir?: unknown }).dir : null;
-  if (typeof dir !== 'string') return null;
+  const r = (result && typeof result === 'object' ? result : {}) as { dir?: unknown; masks?: unknown; files?: unknown; skipped?: unknown };
+  if (typeof r.dir !== 'string') return null;
+  const count = (v: unknown, one: string) => (typeof v === 'number' ? `${v.toLocaleString('en-US')} ${one}${v === 1 ? '' : 's'}` : null);
+  const what = [count(r.masks, 'mask'), count(r.files, 'file')].filter(Boolean).join(' in ');
+  const skipped = typeof r.skipped === 'number' && r.skipped > 0 ? ` (${r.skipped} skipped, see the job's log)` : '';
   return (
     <Stack gap={2}>
-      <Text size="xs" c="dimmed">Exported to</Text>
-      <Code block aria-label="Export folder" style={{ wordBreak: 'break-all' }}>{dir}</Code>
+      <Text size="xs" c="dimmed">{what ? `Exported ${what}${skipped} to` : 'Exported to'}</Text>
+      <Code block aria-label="Export folder" style={{ wordBreak: 'break-all' }}>{r.dir}</Code>
     </Stack>
   );
 }

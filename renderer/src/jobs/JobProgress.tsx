@@ -6,10 +6,11 @@ import type { JobInfo } from '../../../main/api/contract.ts';
 import { progressPercent } from '../lib/format.ts';
 import { JOB_KIND_NAMES, JOB_STATE_COLORS, JOB_STATE_NAMES, jobResultText } from './job-text.ts';
 
-export function JobProgress({ job }: { job: JobInfo }) {
+/** `hideResult`: the dialog shows the result its own way (e.g. the export folder, copyable). */
+export function JobProgress({ job, hideResult = false }: { job: JobInfo; hideResult?: boolean }) {
   const pct = progressPercent(job.progress);
   const running = job.state === 'running' || job.state === 'queued';
-  const result = job.state === 'done' ? jobResultText(job) : null;
+  const result = job.state === 'done' && !hideResult ? jobResultText(job) : null;
   const label = `${JOB_KIND_NAMES[job.kind]} progress`;
   return (
     <Stack gap={6} role="status" aria-live="polite">
@@ -23,7 +24,9 @@ export function JobProgress({ job }: { job: JobInfo }) {
       {running && job.progress?.message && <Text size="xs" c="dimmed" truncate="start">{`\u200e${job.progress.message}\u200e`}</Text>}
       {result && <Text size="sm" style={{ wordBreak: 'break-all' }}>{result}</Text>}
       {job.state === 'failed' && <Alert color="red" variant="light" title="The job failed" p="xs">{job.error ?? 'no reason given'}</Alert>}
-      {job.state === 'interrupted' && <Alert color="orange" variant="light" p="xs">The job was interrupted (the app closed while it ran); it resumes when the app starts again.</Alert>}
+      {job.state === 'interrupted' && <Alert color="orange" variant="light" p="xs">{sentence(job.error ?? 'the app closed while this job ran and it could not resume')} Start it again.</Alert>}
     </Stack>
   );
 }
+
+const sentence = (s: string): string => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
