@@ -3,7 +3,7 @@
 // each open one and only add a transport.
 
 import type { DelineateApi } from './api/contract.ts';
-import { appInfoSource } from './api/app-info.ts';
+import { appInfoSource, gpuUsable } from './api/app-info.ts';
 import { createApi } from './api/handlers.ts';
 import type { EngineOptions } from './engine/runtime/engine.ts';
 import { InstalledModelInference } from './inference/installed-model.ts';
@@ -42,13 +42,14 @@ export function openCore(o: CoreOptions = {}): Core {
   log(`opened ${dataDir} (pid ${process.pid})`);
   for (const path of sweepTemporaries(dataDir)) log(`removed ${path}, left by an interrupted model import`);
   const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, { log, ...o.engine });
-  const runners = defaultRunners({ inference, dataDir, engine: o.engine });
+  const gpu = () => gpuUsable(o.engine?.provider);
+  const runners = defaultRunners({ inference, dataDir, engine: o.engine, gpu });
   const queue = new JobQueue(store, runners);
   queue.subscribe((e) => {
     if (e.type === 'state') log(`job ${e.job.id} (${e.job.kind}) ${e.job.state}${e.job.error ? `: ${e.job.error}` : ''}`);
   });
   queue.start(); // recovers what a crash left running, then runs the queue
-  const appInfo = appInfoSource({ dataDir, modelsDir: dataPaths.models(dataDir), model: o.model, demo: o.demo });
+  const appInfo = appInfoSource({ dataDir, modelsDir: dataPaths.models(dataDir), model: o.model, demo: o.demo, provider: o.engine?.provider });
   const api = createApi({ store, queue, inference: () => inference, jobKinds: Object.keys(runners) as JobKind[], appInfo });
   let closed = false;
   return {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { invalidModelName } from '../models/layout.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { AppInfo } from './contract.ts';
+import type { ProviderPreference } from '../engine/runtime/providers.ts';
 
 export interface AppInfoOptions {
   dataDir: string;
@@ -16,6 +17,8 @@ export interface AppInfoOptions {
   model?: string;
   /** the model folder is the bundled demo model */
   demo?: boolean;
+  /** the engine's provider preference (undefined: DELINEATE_PROVIDER, else auto) */
+  provider?: ProviderPreference;
 }
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -35,9 +38,20 @@ async function presentProviders(): Promise<string[]> {
   return providerOrder.filter((p) => unavailableReason(p) === null);
 }
 
+/**
+ * Whether the engine will train on a GPU: a GPU provider is present and the preference allows it.
+ * The app's default adapter variant and the adapt job's recipe both follow this one answer.
+ */
+export async function gpuUsable(pref?: ProviderPreference): Promise<boolean> {
+  const { candidates, unavailableReason } = await import('../engine/runtime/providers.ts');
+  const { envProvider } = await import('../engine/runtime/engine.ts');
+  return candidates(pref ?? envProvider() ?? 'auto').some((p) => p !== 'cpu' && unavailableReason(p) === null);
+}
+
 export function appInfoSource(o: AppInfoOptions): () => Promise<AppInfo> {
   let model: ModelInfo | null = null;
   let providers: string[] | null = null;
+  let gpu: boolean | null = null;
   const app = version();
   return async () => {
     if (!model) {
@@ -49,6 +63,7 @@ export function appInfoSource(o: AppInfoOptions): () => Promise<AppInfo> {
       }
     }
     providers ??= await presentProviders();
-    return { version: app, dataDir: o.dataDir, model, providers, gpu: providers.some((p) => p !== 'cpu'), demo: model?.source === 'demo' };
+    gpu ??= await gpuUsable(o.provider);
+    return { version: app, dataDir: o.dataDir, model, providers, gpu, demo: model?.source === 'demo' };
   };
 }

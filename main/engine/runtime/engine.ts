@@ -124,7 +124,8 @@ export class Engine {
   }
 }
 
-function envProvider(): ProviderPreference | undefined {
+/** DELINEATE_PROVIDER, the preference an engine uses when it is given none. */
+export function envProvider(): ProviderPreference | undefined {
   const v = process.env.DELINEATE_PROVIDER;
   if (!v) return undefined;
   if (v === 'auto' || v === 'cpu' || v === 'cuda' || v === 'webgpu') return v;

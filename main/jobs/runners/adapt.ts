@@ -97,9 +97,10 @@ async function score(model: ClipSegModel, src: SampleSource): Promise<Segmentati
   return { n: per.length, dsc: stat('dice'), iou: stat('iou'), hd95: stat('hd95') };
 }
 
-export function adaptRunner(model: () => ModelAccess, dataDir: string, engineOptions: EngineOptions = {}, o: { gpu?: boolean } = {}): JobRunner {
+/** `gpu`: whether the engine trains on a GPU (DA and big micro-batches by default); asked per job. */
+export function adaptRunner(model: () => ModelAccess, dataDir: string, engineOptions: EngineOptions = {}, o: { gpu?: () => Promise<boolean> } = {}): JobRunner {
   return resumable(async (job: Job, ctx: JobContext): Promise<AdaptResult> => {
-    const gpu = o.gpu ?? false;
+    const gpu = (await o.gpu?.()) ?? false;
     const cfg = adaptConfig(job.config, gpu);
     const { store } = ctx;
     if (!store.projects.get(cfg.projectId)) throw new NotFoundError('project', cfg.projectId);

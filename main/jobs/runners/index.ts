@@ -10,7 +10,7 @@ import { segmentBatchRunner } from './segment-batch.ts';
 import { adaptRunner } from './adapt.ts';
 import type { EngineOptions } from '../../engine/runtime/engine.ts';
 
-export function defaultRunners(options: { inference?: InferenceService; dataDir?: string; engine?: EngineOptions; gpu?: boolean } = {}): Partial<Record<JobKind, JobRunner>> {
+export function defaultRunners(options: { inference?: InferenceService; dataDir?: string; engine?: EngineOptions; gpu?: () => Promise<boolean> } = {}): Partial<Record<JobKind, JobRunner>> {
   const runners: Partial<Record<JobKind, JobRunner>> = { import: importRunner, export: exportRunner };
   const { inference, dataDir } = options;
   if (inference) runners['segment-batch'] = segmentBatchRunner(inference);
