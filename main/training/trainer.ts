@@ -259,7 +259,8 @@ export class Trainer {
     const sizes = microSizes(batch.samples.length, microBatch);
     if (sizes.length === 1) {
       const key = await this.fusedStep(sizes[0]);
-      const r = await state.apply(engine.runner(key), await this.feeds(this.o.train, batch.samples, batch.prompts), lr);
+      // Transferred, not copied: the batch is built for this step and the state is replaced by the outputs.
+      const r = await state.apply(engine.runner(key, { transfer: true }), await this.feeds(this.o.train, batch.samples, batch.prompts), lr);
       return r.loss;
     }
     const total = batch.samples.length;
@@ -284,7 +285,7 @@ export class Trainer {
     const update = await this.updateStep();
     const feeds: Record<string, HostTensor> = {};
     for (const [name, g] of sums) feeds[`grad.${name}`] = f32(this.o.init.get(name)!.shape, g);
-    await state.apply(engine.runner(update), feeds, lr);
+    await state.apply(engine.runner(update, { transfer: true }), feeds, lr);
     return loss;
   }
 

@@ -66,9 +66,12 @@ export class Engine {
     return (await this.call({ op: 'run', key, feeds, fetch: opts.fetch }, opts.transfer ? transferList(Object.values(feeds)) : [])) as Record<string, HostTensor>;
   }
 
-  /** A runner bound to one graph, for TrainState and the like. */
-  runner(key: string): { run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> } {
-    return { run: (feeds) => this.run(key, feeds) };
+  /**
+   * A runner bound to one graph, for TrainState and the like. With `transfer` every run hands its
+   * feeds' buffers to the worker (they are detached afterwards): a train step replaces all it feeds.
+   */
+  runner(key: string, opts: { transfer?: boolean } = {}): { run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> } {
+    return { run: (feeds) => this.run(key, feeds, opts) };
   }
 
   async release(key: string): Promise<void> {
