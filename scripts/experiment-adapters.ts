@@ -16,7 +16,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { intOption, parse, UsageError } from '../main/cli/args.ts';
 import type { AdapterDims } from '../main/engine/model/adapters.ts';
 import { openClipSegModel } from '../main/engine/model/clipseg-model.ts';
@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<void> {
       variants: results.map((v) => ({ ...v, summary: variantSummary(v), seeds: v.seeds.map(({ perImage, ...s }) => ({ ...s, perImageDice: perImage.map((m) => round(m.dice, 4)) })) })),
     };
     writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify(json, null, 1) + '\n');
-    writeFileSync(out, report(json, results) + keptDiscussion(out));
+    writeFileSync(out, report(json, results, basename(out).replace(/\.md$/, '') + '.json') + keptDiscussion(out));
     log(`wrote ${out} and its .json (${(wall / 60).toFixed(1)} min)`);
   } finally {
     await engine.close();
@@ -196,7 +196,7 @@ interface Json {
   variants: ({ seeds: ({ perImageDice: number[] } & Record<string, unknown>)[] } & Record<string, unknown>)[];
 }
 
-function report(json: Json, results: VariantResult[]): string {
+function report(json: Json, results: VariantResult[], jsonName: string): string {
   const rows = results.map((v) => {
     const s = variantSummary(v);
     const seedsCol = v.variant === 'frozen' ? '—' : `± ${pct(s.dice.stdSeeds)}`;
@@ -237,7 +237,7 @@ ${perSeed.join('\n')}
 "± over images": population std of the per-image values of all seeds pooled; "over seeds": std of
 the three per-seed means. HD95 in pixels at ${json.data.inputSize}×${json.data.inputSize}, MedPy-style (\`main/training/metrics.ts\`).
 
-<details><summary>The run's JSON (also in ${'`'}experiments.json${'`'})</summary>
+<details><summary>The run's JSON (also in ${'`'}${jsonName}${'`'})</summary>
 
 \`\`\`json
 ${JSON.stringify({ ...json, variants: json.variants.map((v) => ({ ...v, seeds: v.seeds.map(({ perImageDice: _p, ...s }) => s) })) }, null, 1)}
