@@ -83,6 +83,16 @@ export function compile(outputs: Record<string, Tensor>, opts: { name?: string }
     return n;
   };
 
+  // A computed tensor is named by its (first) output name directly: ORT keeps an Identity whose
+  // input other nodes also read, and that copy cost a train step ~4 ms (params and moments).
+  const direct = new Map<string, Tensor>();
+  for (const [name, t] of entries) {
+    if (t.producer && !names.has(t) && !/^[vc]\d+$/.test(name)) {
+      names.set(t, name);
+      direct.set(name, t);
+    }
+  }
+
   const fed = [...graph.feeds.values()].filter((t) => seen.has(t));
   const constants = [...seen].filter((t) => t.kind === 'constant');
   const nodeProtos = nodes.map((n) => ({
@@ -93,10 +103,10 @@ export function compile(outputs: Record<string, Tensor>, opts: { name?: string }
     output: n.outputs.map(nameOf),
     attribute: encodeAttrs(n),
   }));
-  // Outputs get their own names through Identity (ORT removes these), so a fed tensor or one
-  // tensor under two names can be an output too.
+  // Other outputs (a fed tensor, a constant, one tensor under a second name) get theirs through Identity.
   for (const [name, t] of entries) {
     if (graph.feeds.has(name)) throw new GraphBuildError(`compile: output '${name}' clashes with an input name`);
+    if (direct.get(name) === t) continue;
     nodeProtos.push({ name: `output:${name}`, opType: 'Identity', domain: '', input: [nameOf(t)], output: [name], attribute: [] });
   }
 

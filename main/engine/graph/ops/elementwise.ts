@@ -99,7 +99,8 @@ export const Tanh = unary('Tanh', ({ outputs: [y] }, [dy]) => [mul(dy!, sub(1, m
 export const tanh = (x: Tensor): Tensor => one(Tanh, x);
 
 // ReLU'(0) = 0, as PyTorch.
-export const Relu = unary('Relu', ({ inputs: [x] }, [dy]) => [where(greater(x, 0), dy!, 0)]);
+// dy·(x > 0) as a multiply by the cast mask: ORT's Where ran ~1.7× slower on the decoder's MLP.
+export const Relu = unary('Relu', ({ inputs: [x] }, [dy]) => [mul(dy!, cast(greater(x, 0), x.dtype))]);
 export const relu = (x: Tensor): Tensor => one(Relu, x);
 
 export const Identity = unary('Identity', (_n, [dy]) => [dy], false);
