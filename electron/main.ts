@@ -9,6 +9,9 @@
 // Bundled by scripts/build-renderer.mjs into electron/dist/main.cjs. The core is not bundled: it
 // runs from the TypeScript sources through tsx, as the CLI does (its worker and native modules
 // expect that), loaded by loadCore below.
+// Hosted mode (DELINEATE_CORE_URL, set by `delineate app`): the core runs in that Node process and
+// serves the same renderer and API on 127.0.0.1, so native modules stay built for Node; this
+// shell then only shows that page in the hardened window, without a preload, IPC or schemes.
 
 import { app, BrowserWindow, dialog, ipcMain, session, type Session } from 'electron';
 import { join, resolve } from 'node:path';
@@ -16,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { AppCore } from '../main/app/launch.ts';
 import { CORE_UNAVAILABLE_IN_ELECTRON } from '../main/app/exit-codes.ts';
 import { CHOOSE_FOLDER_CHANNEL, JOB_EVENT_CHANNEL, registerApiHandlers, trustedSender } from './ipc.ts';
-import { APP_SCHEME, DESKTOP_CSP } from './policy.ts';
+import { APP_SCHEME, DESKTOP_CSP, hostedCoreUrl } from './policy.ts';
 import { handleSchemes, registerSchemes } from './protocols.ts';
 
 /** The repository (or, packaged, the app folder): electron/dist/main.cjs is two levels down. */
@@ -25,6 +28,7 @@ const START_URL = `${APP_SCHEME}://app/index.html`;
 
 let appCore: AppCore | null = null;
 let closing = false;
+
 
 registerSchemes();
 app.enableSandbox();
@@ -36,9 +40,11 @@ async function loadCore(): Promise<AppCore> {
   return mod.openDesktopCore(app.isPackaged ? process.resourcesPath : join(root, 'resources'));
 }
 
-function harden(ses: Session): void {
+/** `csp`: add the desktop CSP to every response (hosted mode keeps the web host's own CSP). */
+function harden(ses: Session, csp: boolean): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  if (!csp) return;
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [DESKTOP_CSP], 'X-Content-Type-Options': ['nosniff'] } });
   });
@@ -51,7 +57,7 @@ app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-function createWindow(): BrowserWindow {
+function createWindow(url: string, preload: boolean): BrowserWindow {
   const win = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -60,7 +66,7 @@ function createWindow(): BrowserWindow {
     title: 'Delineate',
     show: false,
     webPreferences: {
-      preload: join(__dirname, 'preload.cjs'),
+      preload: preload ? join(__dirname, 'preload.cjs') : undefined,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -74,7 +80,7 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(START_URL);
+  void win.loadURL(url);
   return win;
 }
 
@@ -95,7 +101,12 @@ function fail(e: unknown): void {
 }
 
 async function start(): Promise<void> {
-  harden(session.defaultSession);
+  const hosted = hostedCoreUrl(process.env.DELINEATE_CORE_URL);
+  harden(session.defaultSession, !hosted);
+  if (hosted) {
+    createWindow(hosted, false);
+    return;
+  }
   appCore = await loadCore();
   const { core, notices } = appCore;
   for (const n of notices) process.stdout.write(`${n}\n`);
@@ -110,7 +121,7 @@ async function start(): Promise<void> {
   core.api.onJobEvent((e) => {
     for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(JOB_EVENT_CHANNEL, e);
   });
-  createWindow();
+  createWindow(START_URL, true);
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -17,3 +17,10 @@ export const DESKTOP_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** The loopback address of a core `delineate app` runs for this window; undefined: open the core here. */
+export function hostedCoreUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^http:\/\/127\.0\.0\.1:\d{1,5}\/$/.test(value)) throw new Error(`DELINEATE_CORE_URL must be http://127.0.0.1:<port>/ (the app's own loopback host), got '${value}'`);
+  return value;
+}

@@ -1,12 +1,13 @@
-// `delineate app`: the desktop app. Starts Electron on the built shell when Electron's binary is
-// here; otherwise (or with --web) serves the same UI on 127.0.0.1 and opens the default browser,
-// saying why there is no desktop window. With no model installed it uses the bundled demo model
-// (resources/demo/model) and, on the first start, makes a "Demo" project from resources/demo/images.
+// `delineate app`: the desktop app. Opens the core here (Node: native modules as npm built them)
+// and serves it on 127.0.0.1; then shows it in Electron's hardened window when Electron's binary is
+// here (the shell's hosted mode), otherwise (or with --web, or when the window cannot start) in the
+// default browser, saying why there is no desktop window. With no model installed it uses the
+// bundled demo model (resources/demo/model) and, on the first start, makes a "Demo" project from
+// resources/demo/images. (The packaged app runs electron/main.ts with the core inside Electron.)
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { CORE_UNAVAILABLE_IN_ELECTRON } from '../app/exit-codes.ts';
 import { openAppCore } from '../app/launch.ts';
 import { electronMain, ensureBundles } from '../app/renderer-bundle.ts';
 import { parse, providerOption } from './args.ts';
@@ -21,11 +22,19 @@ const help = `usage: delineate app [--data DIR] [--model DIR|NAME] [--web] [--po
   --provider P     execution provider: auto, cuda, webgpu or cpu (default auto)
   --no-open        do not open a browser (the browser version; the address is printed)
 
-Without an installed model, the tiny demo model bundled with Delineate is used so the app can be
-tried at once; install the real one with \`npx delineate model download\`.`;
+The app opens in its own window where Electron's binary is present (DELINEATE_ELECTRON may name a
+system-wide one), otherwise in the default browser; either way the core runs in this process and
+only this computer can connect. Without an installed model, the tiny demo model bundled with
+Delineate is used so the app can be tried at once; install the real one with
+\`npx delineate model download\`.`;
 
-/** Electron's executable, or why there is none (its npm package downloads the binary at install time). */
+/**
+ * Electron's executable, or why there is none (its npm package downloads the binary at install
+ * time). DELINEATE_ELECTRON names another one (a system-wide Electron).
+ */
 export function electronBinary(): { path: string } | { reason: string } {
+  const own = process.env.DELINEATE_ELECTRON;
+  if (own) return existsSync(own) ? { path: own } : { reason: `DELINEATE_ELECTRON names ${own}, which does not exist` };
   let path: unknown;
   try {
     path = createRequire(import.meta.url)('electron');
@@ -36,13 +45,17 @@ export function electronBinary(): { path: string } | { reason: string } {
   return { path };
 }
 
-/** Runs the desktop shell until it exits; the exit code. */
-function runElectron(binary: string, env: Record<string, string | undefined>): Promise<number> {
+/** Runs the desktop shell until it exits: its exit code, and whether a signal sent to us ended it. */
+function runElectron(binary: string, env: Record<string, string | undefined>): Promise<{ code: number; signalled: boolean }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   delete childEnv.ELECTRON_RUN_AS_NODE; // would turn Electron into plain Node
   const child = spawn(binary, [electronMain], { stdio: 'inherit', env: childEnv });
-  const forward = (s: NodeJS.Signals) => child.kill(s);
+  let signalled = false;
+  const forward = (s: NodeJS.Signals) => {
+    signalled = true;
+    child.kill(s);
+  };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   return new Promise((resolve, reject) => {
@@ -50,7 +63,7 @@ function runElectron(binary: string, env: Record<string, string | undefined>): P
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      resolve(code ?? (signal ? 128 : 1));
+      resolve({ code: code ?? (signal ? 128 : 1), signalled });
     });
   });
 }
@@ -63,23 +76,34 @@ export async function appCommand(argv: string[]): Promise<void> {
   const provider = providerOption(values.provider);
   const log = (line: string) => console.error(line);
   ensureBundles(log);
-
-  let why = 'you asked for the browser version (--web)';
-  if (!flags.web) {
-    const electron = electronBinary();
-    if ('path' in electron) {
-      const code = await runElectron(electron.path, { DELINEATE_DATA: values.data, DELINEATE_APP_MODEL: values.model, DELINEATE_PROVIDER: provider });
-      if (code === 0) return;
-      if (code !== CORE_UNAVAILABLE_IN_ELECTRON) throw new Error(`the desktop app exited with code ${code}`);
-      why = 'the desktop app could not open the core inside Electron (its reason is above)';
-    } else why = `Electron's binary is not downloaded here (${electron.reason})`;
-  }
+  const electron = flags.web ? null : electronBinary();
+  const desktop = electron && 'path' in electron ? electron.path : null;
 
   const { core, notices } = await openAppCore({ data: values.data, model: values.model, engine: { provider }, purpose: 'delineate app' });
-  const host = await hostCore(core, port);
+  // The window needs no fixed port; the browser gets the bookmarkable default.
+  const host = await hostCore(core, desktop ? (port ?? 0) : port);
+
+  let why = electron === null ? 'you asked for the browser version (--web)' : `Electron's binary is not downloaded here (${'reason' in electron ? electron.reason : ''})`;
+  if (desktop) {
+    for (const n of notices) console.log(`${n}\n`);
+    console.log(`Delineate is opening its window (data folder: ${core.dataDir}); close the window to stop.`);
+    let ended: { code: number; signalled: boolean };
+    try {
+      ended = await runElectron(desktop, { DELINEATE_CORE_URL: host.url });
+    } catch (e) {
+      ended = { code: -1, signalled: false };
+      log(`Electron could not start: ${(e as Error).message}`);
+    }
+    if (ended.code === 0 || ended.signalled) {
+      await host.close();
+      await core.close();
+      return;
+    }
+    why = `the desktop window could not start (Electron exited with code ${ended.code}; its reason is above)`;
+  }
   console.log(`Delineate is running at ${host.url}`);
   console.log(`It opens in your browser because ${why}.`);
-  for (const n of notices) console.log(`\n${n}`);
+  if (!desktop) for (const n of notices) console.log(`\n${n}`);
   console.log(`\ndata folder: ${core.dataDir}; press Ctrl-C to stop`);
   if (!flags['no-open']) openBrowser(host.url, log);
   await serveUntilSignal(host, core, log);

@@ -61,6 +61,7 @@ Module._load = function (request, ...rest) {
 
 async function exercise() {
   const win = await Promise.race([windowLoaded, quit.then((how) => { throw new Error(`the shell quit before opening a window (${how}): ${rec.order.join('; ')}`); })]);
+  if (process.env.DELINEATE_CORE_URL) return hostedReport(win);
   const app = { senderFrame: { url: 'delineate-app://app/index.html', parent: null } };
   const evil = { senderFrame: { url: 'https://evil.example/', parent: null } };
   const call = (channel, event, req) => rec.handlers[channel](event, req);
@@ -93,6 +94,24 @@ async function exercise() {
   rec.appHandlers['before-quit']({ preventDefault: () => (quitPrevented = true) });
   report.quitPrevented = quitPrevented;
   report.quit = await quit;
+  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
+  process.exit(0);
+}
+
+/** Hosted mode: what the shell set up around a window showing a core served elsewhere. */
+async function hostedReport(win) {
+  const report = { order: rec.order, url: win.url, webPreferences: win.options.webPreferences, channels: Object.keys(rec.handlers), protocols: Object.keys(rec.protocols), cspHook: Boolean(rec.session.headers) };
+  report.permission = await new Promise((r) => rec.session.request(null, 'media', r));
+  const listeners = {};
+  let openHandler = null;
+  rec.appHandlers['web-contents-created']({}, { on: (e, fn) => (listeners[e] = fn), setWindowOpenHandler: (fn) => (openHandler = fn) });
+  let prevented = false;
+  listeners['will-navigate']?.({ preventDefault: () => (prevented = true) });
+  report.navigationBlocked = prevented;
+  report.windowOpen = openHandler?.({ url: 'https://example.com/' });
+  let quitPrevented = false;
+  rec.appHandlers['before-quit']({ preventDefault: () => (quitPrevented = true) });
+  report.quitPrevented = quitPrevented;
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
   process.exit(0);
 }

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -67,4 +67,34 @@ test('the shell bundle hardens its window, wires IPC and protocols to the core a
   // the desktop policy is the web one's counterpart: the media scheme for images, no WebSocket
   assert.ok(DESKTOP_CSP.includes("img-src 'self' data: blob: delineate-media:") && !DESKTOP_CSP.includes('ws:'));
   assert.ok(CONTENT_SECURITY_POLICY.includes("default-src 'self'") && DESKTOP_CSP.includes("default-src 'self'"));
+});
+
+test('hosted mode (delineate app): the hardened window shows the loopback core, with no preload, IPC, schemes or core of its own', (t) => {
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-renderer.mjs'), '--only', 'electron'], { encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  const dir = mkdtempSync(join(tmpdir(), 'delineate-shell-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (url: string) => spawnSync(process.execPath, ['--require', join(root, 'test/helpers/fake-electron.cjs'), join(root, 'electron/dist/main.cjs')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    // a data folder the shell must not open: the core lives in the CLI's process
+    env: { ...process.env, DELINEATE_CORE_URL: url, DELINEATE_DATA: join(dir, 'data') },
+  });
+  const r = run('http://127.0.0.1:45678/');
+  const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
+  assert.ok(line, `no report:\n${r.stdout}\n${r.stderr}`);
+  const report = JSON.parse(line.slice('REPORT '.length));
+  assert.equal(report.url, 'http://127.0.0.1:45678/');
+  const wp = report.webPreferences;
+  assert.deepEqual([wp.contextIsolation, wp.sandbox, wp.nodeIntegration, wp.webSecurity, wp.preload], [true, true, false, true, undefined]);
+  assert.deepEqual([report.channels, report.protocols, report.cspHook], [[], [], false], 'the web host serves API, media and its own CSP');
+  assert.equal(report.permission, false);
+  assert.equal(report.navigationBlocked, true);
+  assert.deepEqual(report.windowOpen, { action: 'deny' });
+  assert.equal(report.quitPrevented, false, 'no core here to close');
+  assert.equal(existsSync(join(dir, 'data')), false, 'no data folder opened by the shell');
+
+  const bad = run('http://evil.example/');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stdout + bad.stderr, /DELINEATE_CORE_URL must be http:\/\/127\.0\.0\.1:<port>\//);
 });
