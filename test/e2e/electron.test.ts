@@ -1,9 +1,14 @@
-// The desktop shell under Playwright's Electron driver: the window shows the bundle from
-// delineate-app://app/, window.delineate reaches the core over IPC, the page has no Node, and
-// navigation and new windows are refused. Electron's binary is not downloaded on every machine
-// (its npm package fetches it at install time); there the test is skipped with that reason.
+// The desktop shell under Playwright's Electron driver, both ways it runs:
+// - hosted (what `delineate app` does from an npm install): the window shows the core that a Node
+//   process serves on 127.0.0.1, without preload or Node in the page;
+// - in-process (the packaged app): the bundle from delineate-app://app/ and window.delineate
+//   reaching the core over IPC. It needs better-sqlite3 built for Electron, which the packager
+//   does and `npm install` does not; where it is built for Node that test says so and skips.
+// Navigation and new windows are refused in both. Electron's binary is not downloaded on every
+// machine (its npm package fetches it at install time); there both skip with that reason.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +18,7 @@ import { electronMain, ensureBundles } from '../../main/app/renderer-bundle.ts';
 import { electronBinary } from '../../main/cli/app.ts';
 import { OPERATIONS } from '../../main/api/operations.ts';
 import type { DesktopApi } from '../../electron/bridge-api.ts';
-import { artifactsDir, fixtureModel } from './helpers/app.ts';
+import { artifactsDir, fixtureModel, startServe } from './helpers/app.ts';
 
 interface PageGlobals {
   delineate: DesktopApi;
@@ -23,7 +28,14 @@ interface PageGlobals {
   open(url: string): unknown;
 }
 
-test('the Electron shell: IPC bridge to the core, no Node in the page, navigation and windows refused', async (t) => {
+/** The environment without ELECTRON_RUN_AS_NODE (which would turn Electron into plain Node). */
+function electronEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
+  return { ...env, ...extra };
+}
+
+test('the Electron shell, hosted: shows the loopback core, no bridge or Node in the page, navigation and windows refused', async (t) => {
   const electron = electronBinary();
   if (!('path' in electron)) {
     t.skip(`Electron binary not downloaded on this machine: ${electron.reason}`);
@@ -32,12 +44,53 @@ test('the Electron shell: IPC bridge to the core, no Node in the page, navigatio
   ensureBundles();
   const dataDir = mkdtempSync(join(tmpdir(), 'delineate-electron-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
+  const served = await startServe({ dataDir });
+  t.after(() => served.stop());
+  const app = await _electron.launch({ executablePath: electron.path, args: [electronMain], env: electronEnv({ DELINEATE_CORE_URL: served.url }) });
+  try {
+    const win = await app.firstWindow();
+    await win.waitForLoadState('load');
+    assert.equal(win.url(), served.url);
+    await win.getByRole('button', { name: /New project/ }).first().waitFor({ timeout: 30_000 });
+    const seen = await win.evaluate(async () => {
+      const g = globalThis as unknown as PageGlobals & { fetch: typeof fetch };
+      const info = (await (await g.fetch('api/appInfo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null' })).json()) as { value?: { dataDir?: string } };
+      return { bridge: typeof (g as unknown as { delineate?: unknown }).delineate, info, require: typeof g.require, process: typeof g.process, opened: g.open('https://example.com/') === null };
+    });
+    assert.equal(seen.bridge, 'undefined', 'no preload in hosted mode');
+    assert.equal(seen.info.value?.dataDir, dataDir, JSON.stringify(seen.info));
+    assert.equal(seen.require, 'undefined');
+    assert.equal(seen.process, 'undefined');
+    assert.equal(seen.opened, true, 'window.open is denied');
+    await win.evaluate(() => void ((globalThis as unknown as PageGlobals).location.href = 'https://example.com/'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(win.url(), served.url, 'navigation away is refused');
+    mkdirSync(artifactsDir, { recursive: true });
+    await win.screenshot({ path: join(artifactsDir, 'electron-window-hosted.png') });
+  } finally {
+    await app.close();
+  }
+});
+
+test('the Electron shell, in-process (packaged app): IPC bridge to the core, no Node in the page, navigation and windows refused', async (t) => {
+  const electron = electronBinary();
+  if (!('path' in electron)) {
+    t.skip(`Electron binary not downloaded on this machine: ${electron.reason}`);
+    return;
+  }
+  // The core's store is better-sqlite3: inside Electron it needs a build for Electron's ABI.
+  const probe = spawnSync(electron.path, ['-e', "require('better-sqlite3')"], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+  if (probe.status !== 0) {
+    t.skip(`better-sqlite3 here is built for Node, not for Electron (the packaged app rebuilds it; npx electron-builder install-app-deps does it here): ${probe.stderr.split('\n').find((l) => /NODE_MODULE_VERSION|Error/.test(l)) ?? probe.stderr.trim()}`);
+    return;
+  }
+  ensureBundles();
+  const dataDir = mkdtempSync(join(tmpdir(), 'delineate-electron-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const app = await _electron.launch({
     executablePath: electron.path,
     args: [electronMain],
-    env: { ...env, DELINEATE_DATA: dataDir, DELINEATE_APP_MODEL: fixtureModel, DELINEATE_PROVIDER: 'cpu' },
+    env: electronEnv({ DELINEATE_DATA: dataDir, DELINEATE_APP_MODEL: fixtureModel, DELINEATE_PROVIDER: 'cpu' }),
   });
   try {
     const win = await app.firstWindow();
