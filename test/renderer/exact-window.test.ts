@@ -5,34 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiResult } from '../../main/api/contract.ts';
-import { SETTLE_MS, WindowSettler, type Timers } from '../../renderer/src/workspace/view/exact-window.ts';
+import { SETTLE_MS, WindowSettler } from '../../renderer/src/workspace/view/exact-window.ts';
 import { FrameLoader, type FrameLoadState } from '../../renderer/src/workspace/view/frame-loader.ts';
 import { displayLut, isIdentityLut, type WindowLevel } from '../../renderer/src/workspace/view/window-level.ts';
-
-/** Manual clock: callbacks run only when the test advances time. */
-function fakeTimers() {
-  let now = 0;
-  let next = 1;
-  const pending = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    setTimeout: (fn, ms) => {
-      const id = next++;
-      pending.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (h) => void pending.delete(h as number),
-  };
-  const advance = (ms: number) => {
-    now += ms;
-    for (const [id, t] of [...pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (t.at <= now) {
-        pending.delete(id);
-        t.fn();
-      }
-    }
-  };
-  return { timers, advance, pending: () => pending.size };
-}
+import { fakeTimers } from '../helpers/fake-timers.ts';
 
 const w = (center: number, width: number): WindowLevel => ({ center, width });
 const STORED = w(40, 400);

@@ -1,32 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApiResult, PreviewResult } from '../../main/api/contract.ts';
-import { PreviewController, type PreviewQuery, type PreviewState, type Timers } from '../../renderer/src/workspace/prompt/preview-controller.ts';
-
-/** Manual clock: callbacks run only when the test advances time. */
-function fakeTimers() {
-  let now = 0;
-  let next = 1;
-  const pending = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    setTimeout: (fn, ms) => {
-      const id = next++;
-      pending.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (h) => void pending.delete(h as number),
-  };
-  const advance = (ms: number) => {
-    now += ms;
-    for (const [id, t] of [...pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (t.at <= now) {
-        pending.delete(id);
-        t.fn();
-      }
-    }
-  };
-  return { timers, advance };
-}
+import { PreviewController, type PreviewQuery, type PreviewState } from '../../renderer/src/workspace/prompt/preview-controller.ts';
+import { fakeTimers } from '../helpers/fake-timers.ts';
 
 const result = (prompt: string): PreviewResult => ({ width: 1, height: 1, pixels: new Uint8Array([1]), threshold: 0.5, cached: true, ms: 12, modelId: prompt, adapterId: null });
 

@@ -3,6 +3,7 @@
 // belongs to the prompt and threshold on screen. DOM-free: timers are injected for tests.
 
 import type { ApiError, ApiResult, PreviewResult } from '../../../../main/api/contract.ts';
+import { defaultTimers, type Timers } from '../../lib/timers.ts';
 
 export interface PreviewQuery {
   prompt: string;
@@ -15,16 +16,6 @@ export type PreviewState =
   | { status: 'pending'; query: PreviewQuery }
   | { status: 'ready'; query: PreviewQuery; result: PreviewResult }
   | { status: 'error'; query: PreviewQuery; error: ApiError };
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const defaultTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export class PreviewController {
   private seq = 0;

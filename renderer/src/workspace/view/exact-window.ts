@@ -6,19 +6,10 @@
 // already has or is loading. DOM-free: timers are injected for tests.
 
 import type { WindowLevel } from './window-level.ts';
+import { defaultTimers, type Timers } from '../../lib/timers.ts';
 
 /** How long a dragged window must stay put before its exact frame is fetched. */
 export const SETTLE_MS = 150;
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const defaultTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export class WindowSettler {
   private timer: unknown = null;
