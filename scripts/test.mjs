@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner. Node 20 does not discover .ts files by
-// itself, so the list is built here; an empty list is an error, never a silent pass.
+// itself, so the list is built here; an empty list is an error, never a silent pass. A test that
+// hangs (a child process that never exits, say) fails after 5 minutes instead of stalling CI.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -25,5 +26,5 @@ if (files.length === 0) {
   console.error(`no test files matched ${only.length ? only.join(' ') : 'test/**/*.test.ts'}`);
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout', ...files], { cwd: root, stdio: 'inherit' });
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=300000', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout', ...files], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);
