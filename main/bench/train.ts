@@ -37,18 +37,21 @@ const setups: Record<TrainBenchName, { variant: TrainVariant; cached: boolean }>
   'train-sa-cached': { variant: 'sa-vlc', cached: true },
 };
 
-/** Deterministic samples: noise pixels, a centred disc as the target. */
-function syntheticSource(count: number, size: number, channels: number): SampleSource {
+/**
+ * Deterministic samples: noise pixels, a centred disc as the target. `distinct` images repeat
+ * over the samples (their encoder outputs are cached once each, which step times do not depend on).
+ */
+function syntheticSource(count: number, distinct: number, size: number, channels: number): SampleSource {
   const mask = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) mask[y * size + x] = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 4) ** 2 ? 1 : 0;
   const sample = (i: number): TrainSample => {
     const pixels = new Float32Array(channels * size * size);
-    let s = 1000 + i;
+    let s = 1000 + (i % distinct);
     for (let k = 0; k < pixels.length; k++) {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
       pixels[k] = (s / 4294967296) * 4 - 2;
     }
-    return { key: `bench-${i}`, pixels, mask };
+    return { key: `bench-${i % distinct}`, pixels, mask };
   };
   // 8 words + bos/eos: the 16-token graph, as in the inference benches.
   const prompt = (i: number): string => `a polyp number ${i} in an endoscopy image`;
@@ -69,8 +72,8 @@ async function benchBatch(name: TrainBenchName, batch: number, config: ClipSegCo
     const trainer = new Trainer({
       engine, config, size, tokenizer: syntheticTokenizer(config), variant, set, init: initAdapters(set, 1),
       recipe: { ...defaultRecipe(variant), batchSize: batch, microBatch: batch, maxEpochs: 1, shuffle: false },
-      train: syntheticSource(steps * batch, size, config.vision.numChannels),
-      val: syntheticSource(1, size, config.vision.numChannels),
+      train: syntheticSource(steps * batch, 2 * batch, size, config.vision.numChannels),
+      val: syntheticSource(1, 1, size, config.vision.numChannels),
       cacheFeatures: cached,
       signal: abort.signal,
       onProgress: (p) => {
