@@ -29,7 +29,6 @@ const START_URL = `${APP_SCHEME}://app/index.html`;
 let appCore: AppCore | null = null;
 let closing = false;
 
-
 registerSchemes();
 app.enableSandbox();
 

@@ -91,8 +91,9 @@ async function benchBatch(name: TrainBenchName, batch: number, config: ClipSegCo
       await trainer.close();
     }
     if (stamps.length < steps) throw new Error(`${name}: only ${stamps.length} of ${steps} steps ran`);
-    const steps_ms = stamps.slice(o.warmup).map((t, i) => Math.round(t - stamps[o.warmup + i - 1]));
-    const times = stamps.slice(o.warmup).map((t, i) => t - stamps[o.warmup + i - 1]).sort((a, b) => a - b);
+    const timed = stamps.slice(o.warmup).map((t, i) => t - stamps[o.warmup + i - 1]);
+    const steps_ms = timed.map(Math.round);
+    const times = [...timed].sort((a, b) => a - b);
     const mid = Math.floor(times.length / 2);
     const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
     return {

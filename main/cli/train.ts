@@ -4,7 +4,7 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAdapterFile } from '../engine/model/adapter-file.ts';
+import { describeAdapterFile } from '../engine/model/adapter-file.ts';
 import type { AdapterForm } from '../engine/model/adapters.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import type { ClipSegConfig } from '../engine/model/config.ts';
@@ -84,7 +84,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const [trainSplit, valSplit] = await Promise.all([openTrainingSplit(values.data, 'train', { size, promptKey }), openTrainingSplit(values.data, 'val', { size, promptKey })]);
     if (existsSync(checkpoint)) process.stderr.write(`resuming from ${checkpoint}\n`);
     // An --init adapter brings its own dims and form (read from its tensors and metadata).
-    const initSet = values.init && isAdapterVariant(variant) ? initAdapterShape(values.init, model.config) : undefined;
+    const initSet = values.init && isAdapterVariant(variant) ? initAdapterShape(values.init, model.config, info.sha256) : undefined;
     const run = await trainRun({
       model, engine, weightsPath: join(info.dir, 'model.safetensors'), baseModelSha256: info.sha256, variant,
       dims: {
@@ -117,8 +117,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
 const isAdapterVariant = (v: string): boolean => v !== 'decoder' && v !== 'full';
 
-function initAdapterShape(path: string, config: ClipSegConfig): { adapter?: number; cond?: number; form: AdapterForm } {
-  const { set } = readAdapterFile(path, config);
+/** The dims and form an --init adapter file declares (its header only; the trainer reads its tensors). */
+function initAdapterShape(path: string, config: ClipSegConfig, baseModelSha256: string): { adapter?: number; cond?: number; form: AdapterForm } {
+  const { set } = describeAdapterFile(path, config, baseModelSha256);
   return {
     adapter: [...set.modules].find(([name]) => name !== 'cond_adapter')?.[1].bottleneck,
     cond: set.modules.get('cond_adapter')?.bottleneck,

@@ -7,11 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readTensors } from '../../main/engine/model/safetensors.ts';
+import { readTensors, writeSafetensors } from '../../main/engine/model/safetensors.ts';
 
 const bin = new URL('../../main/delineate.mjs', import.meta.url).pathname;
 const fixture = new URL('../fixtures/clipseg-tiny/', import.meta.url).pathname;
@@ -69,3 +69,19 @@ for (const [variant, file] of [['da-vlc', 'adapters_da.safetensors'], ['sa-vlc',
     }
   });
 }
+
+test('train --init refuses an adapter made for another base model, before training', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'delineate-train-golden-'));
+  try {
+    const data = dataset(join(dir, 'data'));
+    const foreign = join(dir, 'foreign.safetensors');
+    writeSafetensors(foreign, readTensors(join(fixture, 'adapters_da.safetensors')), { variant: 'da-vlc', base_model_sha256: 'f'.repeat(64) });
+    const out = join(dir, 'out.safetensors');
+    const r = spawnSync(process.execPath, [bin, 'train', '--model', fixture, '--data', data, '--variant', 'da-vlc', '--init', foreign, '--max-steps', '1', '--out', out, '--provider', 'cpu'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /foreign\.safetensors: this adapter was trained on base model ffffffffffff…, but the model in use is [0-9a-f]{12}…/);
+    assert.equal(existsSync(out), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

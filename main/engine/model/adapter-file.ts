@@ -4,7 +4,7 @@
 
 import type { ClipSegConfig } from './config.ts';
 import { AdapterError, type AdapterSet, describeAdapters } from './adapters.ts';
-import { readSafetensorsHeader, readTensors, SafetensorsError } from './safetensors.ts';
+import { readSafetensorsHeader, readTensors, SafetensorsError, type SafetensorsHeader } from './safetensors.ts';
 import type { FloatWeight } from './segmenter.ts';
 
 export interface AdapterFile {
@@ -15,11 +15,12 @@ export interface AdapterFile {
 }
 
 /**
- * Reads and checks an adapter file against the model it will run in. When both the file's
- * metadata and the caller know the base model's sha256, they must agree: an adapter trained on
- * other base weights would silently give wrong masks.
+ * Checks an adapter file's header against the model it will run in, without reading its tensors:
+ * the adapter set its shapes make, its form and metadata. When both the file's metadata and the
+ * caller know the base model's sha256, they must agree: an adapter trained on other base weights
+ * would silently give wrong masks.
  */
-export function readAdapterFile(path: string, config: ClipSegConfig, baseModelSha256?: string): AdapterFile {
+export function describeAdapterFile(path: string, config: ClipSegConfig, baseModelSha256?: string): { set: AdapterSet; header: SafetensorsHeader } {
   let header;
   try {
     header = readSafetensorsHeader(path);
@@ -37,5 +38,11 @@ export function readAdapterFile(path: string, config: ClipSegConfig, baseModelSh
   const form = header.metadata.adapter_form ?? 'reference';
   if (form !== 'reference' && form !== 'identity') throw new AdapterError(`${path}: unknown adapter_form '${form}' in its metadata (expected reference or identity)`);
   set.form = form;
+  return { set, header };
+}
+
+/** Reads an adapter file after {@link describeAdapterFile}'s checks. */
+export function readAdapterFile(path: string, config: ClipSegConfig, baseModelSha256?: string): AdapterFile {
+  const { set, header } = describeAdapterFile(path, config, baseModelSha256);
   return { path, set, weights: readTensors(path, { header }), metadata: header.metadata };
 }
