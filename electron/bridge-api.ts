@@ -1,8 +1,8 @@
 // The object the preload exposes as window.delineate, built from the operation list so it cannot
 // miss one; kept free of the `electron` import so tests can build it with fakes.
 
-import type { DelineateApi, JobEvent } from '../main/api/contract.ts';
-import { OPERATIONS } from '../main/api/operations.ts';
+import type { DelineateApi, JobEvent } from '../main/contract/contract.ts';
+import { OPERATIONS } from '../main/contract/operations.ts';
 import { apiChannel, CHOOSE_FOLDER_CHANNEL, JOB_EVENT_CHANNEL } from './ipc.ts';
 
 export interface DesktopApi extends DelineateApi {

@@ -3,8 +3,8 @@
 // the app's own top-level page: a message from any other frame or page gets an error value, never
 // a call into the core.
 
-import type { ApiResult, DelineateApi } from '../main/api/contract.ts';
-import { OPERATIONS } from '../main/api/operations.ts';
+import type { ApiResult, DelineateApi } from '../main/contract/contract.ts';
+import { OPERATIONS } from '../main/contract/operations.ts';
 import { APP_ORIGIN } from './policy.ts';
 
 

@@ -6,7 +6,7 @@
 // tags need no base64 round trip through IPC.
 
 import { protocol } from 'electron';
-import type { DelineateApi } from '../main/api/contract.ts';
+import type { DelineateApi } from '../main/contract/contract.ts';
 import { answerMedia } from '../main/web/media-route.ts';
 import { staticFile } from '../main/web/static-files.ts';
 import { APP_SCHEME, DESKTOP_CSP, MEDIA_SCHEME } from './policy.ts';

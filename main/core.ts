@@ -2,7 +2,7 @@
 // build has), the model, and the typed API over them. Electron's main process and the web host
 // each open one and only add a transport.
 
-import type { DelineateApi } from './api/contract.ts';
+import type { DelineateApi } from './contract/contract.ts';
 import { appInfoSource, gpuUsable } from './api/app-info.ts';
 import { createApi } from './api/handlers.ts';
 import type { EngineOptions } from './engine/runtime/engine.ts';
@@ -11,7 +11,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { defaultRunners } from './jobs/runners/index.ts';
 import { openLockedStore } from './store/data-lock.ts';
 import { appLog, sweepTemporaries } from './store/app-log.ts';
-import { dataFolder, dataPaths } from './store/data-folder.ts';
+import { dataFolder, dataPaths } from './fs/data-folder.ts';
 import type { Store } from './store/store.ts';
 import type { JobKind } from './store/jobs.ts';
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidModelName } from '../models/layout.ts';
 import { resolveModel } from '../models/registry.ts';
-import type { AppInfo } from './contract.ts';
+import type { AppInfo } from '../contract/contract.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 
 export interface AppInfoOptions {

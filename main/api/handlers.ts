@@ -5,18 +5,17 @@
 import { isAbsolute } from 'node:path';
 import { ImageDecodeError } from '../io/raster.ts';
 import { encodePng } from '../io/image-decode.ts';
-import { listFolder } from '../io/folder-listing.ts';
+import { FolderListingError, listFolder } from '../io/folder-listing.ts';
 import { loadSourceFrame, SourceChangedError } from '../io/import-scan.ts';
 import { windowProblem } from '../io/window.ts';
 import type { InferenceService } from '../inference/service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import { DuplicateError, InvalidValueError, MaskSizeError, NotFoundError, StoreError } from '../store/errors.ts';
+import { DataPathError, DuplicateError, InvalidValueError, MaskSizeError, NotFoundError, StoreError } from '../store/errors.ts';
 import { libraryPage, NO_COUNTS, projectCounts } from '../store/library.ts';
 import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
 import type { Job } from '../store/jobs.ts';
-import type { MaskInfo } from '../store/masks.ts';
-import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, MaskRecord, ProjectSummary } from './contract.ts';
+import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, ProjectSummary } from '../contract/contract.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -43,7 +42,7 @@ function toApiError(e: unknown): ApiError {
   if (e instanceof ApiFailure) return { code: e.code, message: e.message };
   if (e instanceof NotFoundError) return { code: 'not-found', message: e.message };
   if (e instanceof DuplicateError) return { code: 'conflict', message: e.message };
-  if (e instanceof InvalidValueError || e instanceof MaskSizeError || e instanceof RangeError) return { code: 'invalid', message: e.message };
+  if (e instanceof InvalidValueError || e instanceof MaskSizeError || e instanceof RangeError || e instanceof FolderListingError || e instanceof DataPathError) return { code: 'invalid', message: e.message };
   if (e instanceof SourceChangedError || e instanceof ImageDecodeError) return { code: 'source', message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT' || err?.code === 'EACCES') return { code: 'source', message: err.message };
@@ -76,7 +75,6 @@ const adapterInfo = (a: Adapter): AdapterInfo => ({
   id: a.id, projectId: a.projectId, name: a.name, variant: a.variant, parentId: a.parentId, metrics: a.metrics, active: a.active, createdAt: a.createdAt,
 });
 
-const maskRecord = (m: MaskInfo): MaskRecord => ({ ...m });
 
 export function createApi(deps: ApiDeps): DelineateApi {
   const { store, queue } = deps;
@@ -161,7 +159,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
       const frame = frameOf(img, req.frame);
       const labelId = labelCheck(img.projectId, req.labelId);
       const p = await deps.inference().predict(img, frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
-      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold, adapterId: p.adapterId }));
+      return (store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold, adapterId: p.adapterId }));
     }),
     saveCorrectedMask: (req) => result(() => {
       const img = image(req.imageId);
@@ -169,19 +167,19 @@ export function createApi(deps: ApiDeps): DelineateApi {
       const labelId = labelCheck(img.projectId, req.labelId);
       const { width, height, pixels } = req.mask;
       if (width !== img.width || height !== img.height) throw new ApiFailure('invalid', `the mask is ${width}×${height} but image ${img.id} is ${img.width}×${img.height}`);
-      return maskRecord(store.masks.save({ imageId: img.id, labelId, frame, kind: 'corrected', width, height, pixels, prompt: req.prompt ?? null, author: req.author ?? null }));
+      return (store.masks.save({ imageId: img.id, labelId, frame, kind: 'corrected', width, height, pixels, prompt: req.prompt ?? null, author: req.author ?? null }));
     }),
     currentMasks: ({ imageId }) => result(() => {
       image(imageId);
-      return store.masks.listCurrent({ imageId }).map(maskRecord);
+      return store.masks.listCurrent({ imageId });
     }),
     getMask: ({ maskId }) => result(() => {
       const m = need(store.masks.get(maskId), `mask ${maskId}`);
-      return { ...maskRecord(m), pixels: m.pixels };
+      return m;
     }),
     maskHistory: ({ imageId, labelId, frame, kind }) => result(() => {
       const img = image(imageId);
-      return store.masks.history({ imageId, labelId: labelId ?? null, frame: frameOf(img, frame), kind }).map(maskRecord);
+      return store.masks.history({ imageId, labelId: labelId ?? null, frame: frameOf(img, frame), kind });
     }),
 
     startJob: ({ kind, projectId, config }) => result(() => {

@@ -14,7 +14,7 @@ import type { EngineOptions } from '../engine/runtime/engine.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { inspectModelFolder } from '../models/model-folder.ts';
 import { installHint, listModels } from '../models/registry.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 
 /** The repository's resources/ (the packaged app passes its own resources folder instead). */
 export const sourceResourcesDir = (): string => process.env.DELINEATE_RESOURCES || fileURLToPath(new URL('../../resources/', import.meta.url));

@@ -11,7 +11,9 @@ import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { type ClipSegConfig, parseClipSegConfig } from '../engine/model/config.ts';
 import { expectedClipSegWeights } from '../engine/model/weights.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
-import { type FloatWeight, type PromptTokenizer, Segmenter } from '../engine/model/segmenter.ts';
+import type { FloatTensor } from '../engine/model/safetensors.ts';
+import { Segmenter } from '../engine/model/segmenter.ts';
+import type { PromptTokenizer } from '../engine/model/text-feeds.ts';
 import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts';
 import type { Raster } from '../io/raster.ts';
 import { type Measurement, timeIt } from './harness.ts';
@@ -22,8 +24,8 @@ export interface ClipSegBenchOptions { threads: number; runs: number; warmup: nu
 export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
 
 /** Small uniform weights (layer-norm scales near 1): no denormals, deterministic. */
-export function randomWeights(config: ClipSegConfig): Map<string, FloatWeight> {
-  const out = new Map<string, FloatWeight>();
+export function randomWeights(config: ClipSegConfig): Map<string, FloatTensor> {
+  const out = new Map<string, FloatTensor>();
   let s = 12345;
   for (const [name, shape] of expectedClipSegWeights(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));

@@ -6,7 +6,7 @@ import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import { applyBaselineFile, declaredVariant } from '../engine/model/baseline-file.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import { resolveModel } from '../models/registry.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { openTrainingSplit } from '../training/dataset.ts';
 import { datasetSource } from '../training/dataset-source.ts';
 import { scoreBatch, summarize } from '../training/metrics.ts';

@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { exportFormats, type ExportFormat, type ExportResult } from '../jobs/runners/export.ts';
-import { dataFolder } from '../store/data-folder.ts';
+import { dataFolder } from '../fs/data-folder.ts';
 import { parse, UsageError } from './args.ts';
 import { jobFailure, projectByName, runJob } from './job-cli.ts';
 import { openLockedStore } from '../store/data-lock.ts';

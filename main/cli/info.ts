@@ -7,7 +7,7 @@ import { readModelConfigs } from '../engine/model/clipseg-model.ts';
 import { expectedClipSegWeights, parameterCount } from '../engine/model/weights.ts';
 import { isTrainVariant, TRAIN_VARIANTS, trainAdapterSet, trainedParams } from '../engine/train/clipseg-train-graph.ts';
 import { resolveModel } from '../models/registry.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { intOption, parse, UsageError } from './args.ts';
 
 const help = `usage: delineate info [--model DIR|NAME] [--variant V] [--adapter-dim N] [--cond-dim N] [--json]

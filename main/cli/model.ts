@@ -1,6 +1,6 @@
 // `delineate model list|import|download`: manage the CLIPSeg models in the data folder.
 
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { downloadModel } from '../models/download.ts';
 import { importModel, installHint, listModels, type InstallResult } from '../models/registry.ts';
 import type { ModelFolderInfo } from '../models/model-folder.ts';

@@ -1,6 +1,6 @@
 // `delineate projects`: the projects of a data folder with their image, label and mask counts.
 
-import { dataFolder } from '../store/data-folder.ts';
+import { dataFolder } from '../fs/data-folder.ts';
 import { openStore } from '../store/store.ts';
 import { parse } from './args.ts';
 

@@ -5,7 +5,7 @@
 import { InstalledModelInference } from '../inference/installed-model.ts';
 import { defaultRunners } from '../jobs/runners/index.ts';
 import type { SegmentBatchResult } from '../jobs/runners/segment-batch.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { openLockedStore } from '../store/data-lock.ts';
 import { intOption, providerOption, UsageError } from './args.ts';
 import { jobFailure, projectByName, runJob } from './job-cli.ts';

@@ -14,7 +14,7 @@ import { binaryMaskToPng } from '../io/png-mask.ts';
 import { sliceGeometry } from '../io/geometry.ts';
 import { writeGreyImage, writeLabelMask } from '../io/nifti.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { Raster } from '../io/raster.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';

@@ -11,7 +11,7 @@ import type { ClipSegConfig } from '../engine/model/config.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import { isTrainVariant, TRAIN_VARIANTS } from '../engine/train/clipseg-train-graph.ts';
 import { resolveModel } from '../models/registry.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { writeAdapterFile } from '../training/adapter-output.ts';
 import { openTrainingSplit } from '../training/dataset.ts';
 import { datasetSource } from '../training/dataset-source.ts';

@@ -5,8 +5,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { DirListing } from '../api/contract.ts';
-import { InvalidValueError } from '../store/errors.ts';
+import type { DirListing } from '../contract/contract.ts';
 import { detectFileKind } from './file-kind.ts';
 
 /** Bytes read per file: enough for the DICOM preamble, a NIfTI header and a gzip'd one's start. */
@@ -28,17 +27,22 @@ type Entry = DirListing['entries'][number];
  * Lists `path` (absolute; empty or absent: the home folder). Hidden entries, unreadable ones and
  * files import would not recognise are left out; only the first `limit` names (sorted) are looked at.
  */
+/** A folder that cannot be listed: not absolute, unreadable, or not a folder; the message says which. */
+export class FolderListingError extends Error {
+  override name = 'FolderListingError';
+}
+
 export function listFolder(path: string | undefined, limit = 2000): DirListing {
   const dir = path ? path : homedir();
-  if (!isAbsolute(dir)) throw new InvalidValueError('folder', `'${dir}' must be an absolute path`);
+  if (!isAbsolute(dir)) throw new FolderListingError(`folder: '${dir}' must be an absolute path`);
   const abs = resolve(dir);
   let isFolder = false;
   try {
     isFolder = statSync(abs).isDirectory();
   } catch (e) {
-    throw new InvalidValueError('folder', `cannot open '${abs}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new FolderListingError(`folder: cannot open '${abs}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (!isFolder) throw new InvalidValueError('folder', `'${abs}' is not a folder`);
+  if (!isFolder) throw new FolderListingError(`folder: '${abs}' is not a folder`);
   const folders: Entry[] = [];
   const files: Entry[] = [];
   const names = readdirSync(abs).filter((n) => !n.startsWith('.')).sort((a, b) => a.localeCompare(b));

@@ -5,7 +5,7 @@
 import { copyFileSync, closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { syncFolder } from '../fs/atomic.ts';
-import { dataFolder, dataPaths } from '../store/data-folder.ts';
+import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { DEFAULT_REPO, invalidModelName, modelNameFromRepo } from './layout.ts';
 import { describeFiles, sameFiles, writeManifest, type ManifestFile, type ModelManifest } from './manifest.ts';
 import { inspectModelFolder, ModelFolderError, type ModelFolderInfo } from './model-folder.ts';

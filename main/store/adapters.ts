@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { fromJson, isUniqueViolation, now, requireObject, requireText, sha256Pattern, statements, type Statements } from './columns.ts';
-import { insideDataFolder } from './data-folder.ts';
+import { insideDataFolder } from '../fs/data-folder.ts';
 import { DataPathError, DuplicateError, InvalidValueError, NotFoundError, StoreError } from './errors.ts';
 
 export interface Adapter {

@@ -4,7 +4,7 @@
 
 import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataPaths } from './data-folder.ts';
+import { dataPaths } from '../fs/data-folder.ts';
 
 const LIMIT = 5 * 2 ** 20;
 

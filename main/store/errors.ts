@@ -56,5 +56,5 @@ export class InvalidValueError extends StoreError {
 /** A mask whose size differs from its image's (or whose bytes disagree with its size). */
 export class MaskSizeError extends StoreError {}
 
-/** A path that would leave the data folder (absolute elsewhere, `..`, or a symbolic link out). */
-export class DataPathError extends StoreError {}
+// The data folder's layout sits below the store (fs/), which still raises its path errors.
+export { DataPathError } from '../fs/data-folder.ts';

@@ -1,6 +1,6 @@
 // The store's public surface: open a database, then use its repositories.
 export { openStore, Store, type StoreFile, type StoreOptions } from './store.ts';
-export { dataFolder, dataPaths, insideDataFolder } from './data-folder.ts';
+export { dataFolder, dataPaths, insideDataFolder } from '../fs/data-folder.ts';
 export { migrate, migrations, schemaVersion, type Migration } from './migrations.ts';
 export { encodeMask, decodeMask } from './mask-codec.ts';
 export { contentHash, type Image, type ImageUpdate, type ImageWindow, type NewImage } from './images.ts';

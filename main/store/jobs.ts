@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
+import type { JobKind, JobState } from '../contract/contract.ts';
 import { fromJson, now, requireObject, statements, toJson, type Statements } from './columns.ts';
 import { InvalidValueError, NotFoundError, StoreError } from './errors.ts';
 
-export const jobKinds = ['adapt', 'segment-batch', 'import', 'export'] as const;
-export type JobKind = (typeof jobKinds)[number];
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type { JobKind, JobState };
+/** A record keyed by the contract's kinds, so tsc fails when the two lists drift apart. */
+const KINDS: Record<JobKind, true> = { adapt: true, 'segment-batch': true, import: true, export: true };
+export const jobKinds = Object.keys(KINDS) as readonly JobKind[];
 export type FinalJobState = 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobProgress {

@@ -2,21 +2,11 @@
 // annotation status, filtered and searched in SQL so thousands of images page quickly.
 
 import type Database from 'better-sqlite3';
+import type { ImageFilter, ImageSummary } from '../contract/contract.ts';
 
-export type LibraryFilter = 'all' | 'not-started' | 'model' | 'corrected';
-
-export interface LibraryRow {
-  id: number;
-  fileName: string;
-  width: number;
-  height: number;
-  frames: number;
-  modality: string | null;
-  pixelSpacing: number[] | null;
-  window: { center: number; width: number } | null;
-  status: 'not-started' | 'model' | 'corrected';
-  importedAt: string;
-}
+/** The library's rows and filters are the contract's (the API hands them out unchanged). */
+export type LibraryFilter = ImageFilter;
+export type LibraryRow = ImageSummary;
 
 interface Row {
   id: number;

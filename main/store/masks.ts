@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
+import type { MaskRecord } from '../contract/contract.ts';
 import { now, statements, type Statements } from './columns.ts';
 import { InvalidValueError, MaskSizeError, NotFoundError } from './errors.ts';
 import { decodeMask, encodeMask } from './mask-codec.ts';
 
-export type MaskKind = 'model' | 'corrected';
+/** The contract's mask record is the store's: one definition, no copy between layers. */
+export type MaskInfo = MaskRecord;
+export type MaskKind = MaskRecord['kind'];
 /** model: the network's output; editor: drawn or corrected in the app; import: read from a file */
-export type MaskSource = 'model' | 'editor' | 'import';
+export type MaskSource = MaskRecord['source'];
 
 /** What identifies a mask's history: one chain per image, label, frame and kind. */
 export interface MaskSlot {
@@ -30,25 +33,6 @@ export interface NewMask extends MaskSlot {
   author?: string | null;
   /** the row this save replaces; by default the slot's current mask (null: start a new chain) */
   parentId?: number | null;
-}
-
-export interface MaskInfo {
-  id: number;
-  imageId: number;
-  labelId: number | null;
-  frame: number;
-  kind: MaskKind;
-  source: MaskSource;
-  width: number;
-  height: number;
-  /** foreground pixel count */
-  area: number;
-  prompt: string | null;
-  adapterId: number | null;
-  threshold: number | null;
-  author: string | null;
-  parentId: number | null;
-  createdAt: string;
 }
 
 /** A mask with its pixels decoded: 0/1 bytes, width × height. */

@@ -2,6 +2,9 @@ import type Database from 'better-sqlite3';
 import { fromJson, isUniqueViolation, now, requireObject, requireText, statements, type Statements } from './columns.ts';
 import { DuplicateError, NotFoundError } from './errors.ts';
 
+/** The key of project settings that holds dataset splits: { [contentHash]: split }. */
+export const IMAGE_SPLITS_SETTING = 'imageSplits';
+
 export interface Project {
   id: number;
   name: string;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Adapters } from './adapters.ts';
-import { dataPaths } from './data-folder.ts';
+import { dataPaths } from '../fs/data-folder.ts';
 import { NotADelineateDatabaseError } from './errors.ts';
 import { Images } from './images.ts';
 import { Jobs } from './jobs.ts';

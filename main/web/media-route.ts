@@ -5,7 +5,7 @@
 // Ids and frames are plain decimal integers; the window is two plain decimal numbers (modality
 // units, like ImageSummary.window), both or neither, and nothing else in the query.
 
-import type { ApiErrorCode, ApiResult, DelineateApi } from '../api/contract.ts';
+import type { ApiErrorCode, ApiResult, DelineateApi } from '../contract/contract.ts';
 import { windowProblem, type Window } from '../io/window.ts';
 
 export type MediaAnswer = { ok: true; png: Uint8Array } | { ok: false; status: number; message: string };

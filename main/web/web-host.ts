@@ -11,9 +11,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
-import type { ApiErrorCode, ApiResult, DelineateApi } from '../api/contract.ts';
-import { isOperation } from '../api/operations.ts';
-import { fromWireJson, toWireJson } from '../api/wire.ts';
+import type { ApiErrorCode, ApiResult, DelineateApi } from '../contract/contract.ts';
+import { isOperation } from '../contract/operations.ts';
+import { fromWireJson, toWireJson } from '../contract/wire.ts';
 import { answerMedia } from './media-route.ts';
 import { RequestGuard, SECURITY_HEADERS } from './security.ts';
 import { staticFile } from './static-files.ts';

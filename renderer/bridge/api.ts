@@ -1,7 +1,7 @@
 // The renderer's one way to the core: Electron's preload bridge when the page runs in the desktop
 // shell, else the web host's bridge (fetch + WebSocket to the server that served the page).
 
-import type { DelineateApi } from '../../main/api/contract.ts';
+import type { DelineateApi } from '../../main/contract/contract.ts';
 import type { DesktopBridge } from './electron-api.d.ts';
 import { mediaUrlFor, type MediaWindow } from './media-url.ts';
 import { createWebBridge } from './web-bridge.ts';

@@ -3,9 +3,9 @@
 // arrive over one shared WebSocket, opened while someone listens and reopened after a drop.
 // Written against minimal structural types (not the DOM's) so Node tests can run it too.
 
-import type { ApiResult, DelineateApi, JobEvent } from '../../main/api/contract.ts';
-import { OPERATIONS } from '../../main/api/operations.ts';
-import { fromWireJson, toWireJson } from '../../main/api/wire.ts';
+import type { ApiResult, DelineateApi, JobEvent } from '../../main/contract/contract.ts';
+import { OPERATIONS } from '../../main/contract/operations.ts';
+import { fromWireJson, toWireJson } from '../../main/contract/wire.ts';
 
 export interface SocketLike {
   onopen: (() => void) | null;

@@ -3,7 +3,7 @@
 
 import { Alert, AppShell, Text } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ProjectSummary } from '../../main/api/contract.ts';
+import type { ProjectSummary } from '../../main/contract/contract.ts';
 import { useAdapters } from './adapt/useAdapters.ts';
 import type { AppInfo } from './api/api.ts';
 import { useAppInfo } from './api/useAppInfo.ts';

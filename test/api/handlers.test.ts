@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decode as decodePng } from 'fast-png';
 import { createApi } from '../../main/api/handlers.ts';
-import type { ApiResult, DelineateApi, JobEvent } from '../../main/api/contract.ts';
+import type { ApiResult, DelineateApi, JobEvent } from '../../main/contract/contract.ts';
 import { ModelInference } from '../../main/inference/model-inference.ts';
 import { JobQueue } from '../../main/jobs/queue.ts';
 import { resumable } from '../../main/jobs/runner.ts';

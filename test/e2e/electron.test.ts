@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import { _electron } from 'playwright-core';
 import { electronMain, ensureBundles } from '../../main/app/renderer-bundle.ts';
 import { electronBinary } from '../../main/cli/app.ts';
-import { OPERATIONS } from '../../main/api/operations.ts';
+import { OPERATIONS } from '../../main/contract/operations.ts';
 import type { DesktopApi } from '../../electron/bridge-api.ts';
 import { artifactsDir, fixtureModel, startServe } from './helpers/app.ts';
 

@@ -13,8 +13,8 @@ import { test } from 'node:test';
 import { decode, encode } from 'fast-png';
 import type { Locator } from 'playwright-core';
 import * as nifti from 'nifti-reader-js';
-import type { AdapterInfo, ApiResult, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/api/contract.ts';
-import { fromWireJson, toWireJson } from '../../main/api/wire.ts';
+import type { AdapterInfo, ApiResult, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
+import { fromWireJson, toWireJson } from '../../main/contract/wire.ts';
 import { withApp } from './helpers/app.ts';
 
 // ---- the images: dark background, one bright rectangle each (known geometry) ----------------

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AdaptProgress } from '../../main/api/contract.ts';
+import type { AdaptProgress } from '../../main/contract/contract.ts';
 import { addAdaptPoint, MAX_CHART_POINTS, readAdaptProgress, readAdaptResult, type AdaptChartPoint } from '../../renderer/src/lib/adapt-progress.ts';
 
 const ev = (o: Partial<AdaptProgress>): AdaptProgress => ({ phase: 'training', step: 0, epoch: 0, maxEpochs: 10, loss: null, lr: 1e-3, valDice: null, valLoss: null, eta: null, ...o });

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiResult } from '../../main/api/contract.ts';
+import type { ApiResult } from '../../main/contract/contract.ts';
 import { SETTLE_MS, WindowSettler } from '../../renderer/src/workspace/view/exact-window.ts';
 import { FrameLoader, type FrameLoadState } from '../../renderer/src/workspace/view/frame-loader.ts';
 import { displayLut, isIdentityLut, type WindowLevel } from '../../renderer/src/workspace/view/window-level.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobInfo } from '../../main/api/contract.ts';
+import type { JobInfo } from '../../main/contract/contract.ts';
 import { activeSummary, applyJobEvent, emptyJobsState, MAX_LOG_LINES, mergeJobList, sortedJobs } from '../../renderer/src/lib/jobs-state.ts';
 
 const job = (id: number, o: Partial<JobInfo> = {}): JobInfo => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiResult, ImageSummary, MaskRecord } from '../../main/api/contract.ts';
+import type { ApiResult, ImageSummary, MaskRecord } from '../../main/contract/contract.ts';
 import { ImageMasks, type MaskApi } from '../../renderer/src/workspace/mask-sessions.ts';
 import { maskArea, paintDisc } from '../../renderer/src/workspace/mask/mask-ops.ts';
 

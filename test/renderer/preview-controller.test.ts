@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ApiResult, PreviewResult } from '../../main/api/contract.ts';
+import type { ApiResult, PreviewResult } from '../../main/contract/contract.ts';
 import { PreviewController, type PreviewQuery, type PreviewState } from '../../renderer/src/workspace/prompt/preview-controller.ts';
 import { fakeTimers } from '../helpers/fake-timers.ts';
 

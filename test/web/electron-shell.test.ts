@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { OPERATIONS } from '../../main/api/operations.ts';
+import { OPERATIONS } from '../../main/contract/operations.ts';
 import { CONTENT_SECURITY_POLICY } from '../../main/web/security.ts';
 import { DESKTOP_CSP } from '../../electron/policy.ts';
 

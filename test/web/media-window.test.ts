@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decode } from 'fast-png';
-import type { ApiResult, DelineateApi } from '../../main/api/contract.ts';
+import type { ApiResult, DelineateApi } from '../../main/contract/contract.ts';
 import { createApi } from '../../main/api/handlers.ts';
 import type { InferenceService } from '../../main/inference/service.ts';
 import { JobQueue } from '../../main/jobs/queue.ts';

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import type { ApiResult, DelineateApi, JobEvent } from '../../main/api/contract.ts';
+import type { ApiResult, DelineateApi, JobEvent } from '../../main/contract/contract.ts';
 import { createApi } from '../../main/api/handlers.ts';
-import { OPERATIONS, isOperation } from '../../main/api/operations.ts';
+import { OPERATIONS, isOperation } from '../../main/contract/operations.ts';
 import { JobQueue } from '../../main/jobs/queue.ts';
 import { startWebHost } from '../../main/web/web-host.ts';
 import { desktopApi } from '../../electron/bridge-api.ts';
@@ -24,7 +24,7 @@ const root = new URL('../../', import.meta.url);
 
 /** The method names declared in DelineateApi, read from the source (independent of the runtime list). */
 function contractMethods(): string[] {
-  const src = readFileSync(new URL('main/api/contract.ts', root), 'utf8');
+  const src = readFileSync(new URL('main/contract/contract.ts', root), 'utf8');
   const body = src.slice(src.indexOf('export interface DelineateApi {'));
   const block = body.slice(0, body.indexOf('\n}\n'));
   return [...block.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).sort();

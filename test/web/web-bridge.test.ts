@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobEvent } from '../../main/api/contract.ts';
+import type { JobEvent } from '../../main/contract/contract.ts';
 import { createWebBridge, type SocketLike } from '../../renderer/bridge/web-bridge.ts';
 
 test('an unreachable server is an unavailable value, not an exception', async () => {

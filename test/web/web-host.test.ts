@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decode, encode } from 'fast-png';
 import { WebSocket } from 'ws';
-import type { DelineateApi, JobEvent, JobInfo } from '../../main/api/contract.ts';
+import type { DelineateApi, JobEvent, JobInfo } from '../../main/contract/contract.ts';
 import { openCore, type Core } from '../../main/core.ts';
 import { CONTENT_SECURITY_POLICY } from '../../main/web/security.ts';
 import { startWebHost, type WebHost } from '../../main/web/web-host.ts';

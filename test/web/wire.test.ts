@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeWire, encodeWire, fromBase64, fromWireJson, toBase64, toWireJson, WireError } from '../../main/api/wire.ts';
+import { decodeWire, encodeWire, fromBase64, fromWireJson, toBase64, toWireJson, WireError } from '../../main/contract/wire.ts';
 
 test('base64 matches Node Buffer for every length up to 100 and for 1 MiB', () => {
   let seed = 7;

@@ -4,7 +4,7 @@
 // own fixed-point algorithm reproduced exactly (see resizeU8Bilinear), so the model sees the same
 // pixels it was trained and evaluated on.
 
-import type { Raster } from '../../io/raster.ts';
+import type { Raster } from '../../common/raster.ts';
 
 export interface PreprocessConfig {
   /** Model input size (352×352 for the released CLIPSeg checkpoints). */

@@ -5,7 +5,7 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdaptConfig, AdaptProgress, AdaptResult, SegmentationScores } from '../../api/contract.ts';
+import type { AdaptConfig, AdaptProgress, AdaptResult, SegmentationScores } from '../../contract/contract.ts';
 import { readAdapterFile } from '../../engine/model/adapter-file.ts';
 import { openClipSegModel, type ClipSegModel } from '../../engine/model/clipseg-model.ts';
 import { resizeNearest } from '../../engine/model/postprocess.ts';
@@ -14,7 +14,7 @@ import { Engine, type EngineOptions } from '../../engine/runtime/engine.ts';
 import { isTrainVariant, type TrainVariant } from '../../engine/train/clipseg-train-graph.ts';
 import type { ModelAccess } from '../../inference/service.ts';
 import { loadSourceFrame } from '../../io/import-scan.ts';
-import { dataPaths } from '../../store/data-folder.ts';
+import { dataPaths } from '../../fs/data-folder.ts';
 import { InvalidValueError, NotFoundError } from '../../store/errors.ts';
 import type { Job } from '../../store/jobs.ts';
 import type { Store } from '../../store/store.ts';

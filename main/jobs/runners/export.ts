@@ -36,7 +36,7 @@ import type { Label } from '../../store/labels.ts';
 import type { MaskInfo, MaskKind } from '../../store/masks.ts';
 import type { Store } from '../../store/store.ts';
 import type { JobContext, JobRunner } from '../runner.ts';
-import { IMAGE_SPLITS_SETTING } from './import.ts';
+import { IMAGE_SPLITS_SETTING } from '../../store/projects.ts';
 
 export const exportFormats = ['png', 'png-index', 'nii', 'nii.gz', 'dataset'] as const;
 export type ExportFormat = (typeof exportFormats)[number];

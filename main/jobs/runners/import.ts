@@ -26,6 +26,7 @@ import { DuplicateError, InvalidValueError, NotFoundError } from '../../store/er
 import type { Image } from '../../store/images.ts';
 import type { Job } from '../../store/jobs.ts';
 import type { Label } from '../../store/labels.ts';
+import { IMAGE_SPLITS_SETTING } from '../../store/projects.ts';
 import type { Store } from '../../store/store.ts';
 import { resumable, type JobContext } from '../runner.ts';
 
@@ -58,9 +59,6 @@ interface ImportCheckpoint {
   record: number;
   counts: ImportResult;
 }
-
-/** The key of project settings that holds dataset splits: { [contentHash]: split }. */
-export const IMAGE_SPLITS_SETTING = 'imageSplits';
 
 const LABEL_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990', '#dcbeff', '#9a6324'];
 

@@ -3,7 +3,7 @@
 
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { AdaptResult } from '../../../main/api/contract.ts';
+import type { AdaptResult } from '../../../main/contract/contract.ts';
 import { betterScore, formatStat, plural, SCORE_LABELS, type ScoreName } from '../lib/format.ts';
 
 const ROWS: { name: ScoreName; hint: string }[] = [

@@ -2,7 +2,7 @@
 
 import { Badge, Button, Group, Progress, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { JobInfo } from '../../../main/api/contract.ts';
+import type { JobInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { readAdaptProgress, type AdaptChartPoint } from '../lib/adapt-progress.ts';

@@ -1,7 +1,7 @@
 // The project's adapter versions (newest first) and the active one.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AdapterInfo } from '../../../main/api/contract.ts';
+import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 

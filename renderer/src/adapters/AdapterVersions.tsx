@@ -4,7 +4,7 @@
 import { Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { IconArrowBackUp } from '@tabler/icons-react';
 import { useState } from 'react';
-import type { AdapterInfo } from '../../../main/api/contract.ts';
+import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import type { Adapters } from '../adapt/useAdapters.ts';

@@ -3,7 +3,7 @@
 // because nothing here touches their state.
 
 import { useCallback } from 'react';
-import type { ApiResult } from '../../../main/api/contract.ts';
+import type { ApiResult } from '../../../main/contract/contract.ts';
 import { describeError, unwrap } from '../lib/api-error.ts';
 import { useNotify } from '../notifications/notify-context.ts';
 

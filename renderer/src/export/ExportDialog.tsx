@@ -4,7 +4,7 @@
 import { Button, Code, Group, Modal, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
 import { IconFolder } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
-import type { ExportFormat } from '../../../main/api/contract.ts';
+import type { ExportFormat } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { FolderBrowser } from '../folders/FolderBrowser.tsx';

@@ -2,7 +2,7 @@
 // item, and at the end the result or the error.
 
 import { Alert, Badge, Group, Progress, Stack, Text } from '@mantine/core';
-import type { JobInfo } from '../../../main/api/contract.ts';
+import type { JobInfo } from '../../../main/contract/contract.ts';
 import { progressPercent } from '../lib/format.ts';
 import { JOB_KIND_NAMES, JOB_STATE_COLORS, JOB_STATE_NAMES, jobResultText } from './job-text.ts';
 

@@ -2,7 +2,7 @@
 
 import { Drawer, ScrollArea, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { ProjectSummary } from '../../../main/api/contract.ts';
+import type { ProjectSummary } from '../../../main/contract/contract.ts';
 import { sortedJobs } from '../lib/jobs-state.ts';
 import { JobRow } from './JobRow.tsx';
 import { useJobs } from './jobs-context.ts';

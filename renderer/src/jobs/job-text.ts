@@ -1,6 +1,6 @@
 // Words for jobs: names of kinds and states, colours of state badges, a job's one-line summary.
 
-import type { JobInfo, JobKind, JobState } from '../../../main/api/contract.ts';
+import type { JobInfo, JobKind, JobState } from '../../../main/contract/contract.ts';
 import { readAdaptResult } from '../lib/adapt-progress.ts';
 import { formatScore, formatStat, plural } from '../lib/format.ts';
 

@@ -1,7 +1,7 @@
 // Job state shared by the header indicator, the jobs drawer and the dialogs that start jobs.
 
 import { createContext, useContext, useEffect, useRef } from 'react';
-import type { JobInfo, JobState } from '../../../main/api/contract.ts';
+import type { JobInfo, JobState } from '../../../main/contract/contract.ts';
 import type { JobEvents } from './useJobEvents.ts';
 
 export const JobsContext = createContext<JobEvents | null>(null);

@@ -2,7 +2,7 @@
 // job this window has not seen (started by another window or the CLI) triggers one re-list.
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import type { JobEvent, JobInfo } from '../../../main/api/contract.ts';
+import type { JobEvent, JobInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { applyJobEvent, emptyJobsState, mergeJobList, type JobLogLine, type JobsState } from '../lib/jobs-state.ts';

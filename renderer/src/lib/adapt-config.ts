@@ -2,7 +2,7 @@
 // anything left empty is the core's default (the variant especially: the core picks SA on a CPU
 // and DA on a GPU, so the UI never sends one unless the user chose it).
 
-import type { AdaptConfig } from '../../../main/api/contract.ts';
+import type { AdaptConfig } from '../../../main/contract/contract.ts';
 
 export type AdaptVariant = NonNullable<AdaptConfig['variant']>;
 

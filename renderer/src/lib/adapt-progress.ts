@@ -1,7 +1,7 @@
 // An adapt job's progress events, read defensively (they cross a process boundary as untyped
 // JSON) and accumulated into the points of the training chart.
 
-import type { AdaptProgress, AdaptResult, JobInfo } from '../../../main/api/contract.ts';
+import type { AdaptProgress, AdaptResult, JobInfo } from '../../../main/contract/contract.ts';
 
 const PHASES: readonly AdaptProgress['phase'][] = ['preparing', 'caching', 'training', 'evaluating', 'saving'];
 

@@ -1,7 +1,7 @@
 // Turning ApiResult errors (and transport failures) into something the UI can show: a title that
 // says what kind of problem it is and the core's own message, which names what is wrong.
 
-import type { ApiError, ApiErrorCode, ApiResult } from '../../../main/api/contract.ts';
+import type { ApiError, ApiErrorCode, ApiResult } from '../../../main/contract/contract.ts';
 
 /** An ApiResult error as an exception, so a chain of calls can stop at the first one. */
 export class ApiCallError extends Error {

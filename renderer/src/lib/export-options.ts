@@ -1,6 +1,6 @@
 // The export dialog's choices, in the words users know them by.
 
-import type { ExportFormat } from '../../../main/api/contract.ts';
+import type { ExportFormat } from '../../../main/contract/contract.ts';
 
 export const EXPORT_FORMATS: { value: ExportFormat; label: string; description: string }[] = [
   { value: 'png', label: 'PNG, 0/255', description: 'One grey PNG per mask at the image size: opens in any viewer.' },

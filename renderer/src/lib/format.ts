@@ -1,6 +1,6 @@
 // Text shown for scores, durations and sizes. DOM-free so the tests can run it under node.
 
-import type { SegmentationScores } from '../../../main/api/contract.ts';
+import type { SegmentationScores } from '../../../main/contract/contract.ts';
 
 /** mean ± std as the reading-room tables show it: overlap scores in percent, HD95 in pixels. */
 export function formatStat(stat: { mean: number; std: number }, percent: boolean): string {

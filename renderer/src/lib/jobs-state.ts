@@ -1,7 +1,7 @@
 // The renderer's picture of the jobs: JobInfo per id from listJobs plus the live events, and each
 // job's recent log lines. Pure so the event order rules are testable.
 
-import type { JobEvent, JobInfo } from '../../../main/api/contract.ts';
+import type { JobEvent, JobInfo } from '../../../main/contract/contract.ts';
 import { addAdaptPoint, readAdaptProgress, type AdaptChartPoint } from './adapt-progress.ts';
 
 export interface JobLogLine {

@@ -3,7 +3,7 @@
 
 import { Box, Group, Skeleton, Text } from '@mantine/core';
 import { memo } from 'react';
-import type { ImageSummary } from '../../../main/api/contract.ts';
+import type { ImageSummary } from '../../../main/contract/contract.ts';
 import { mediaUrl } from '../api/api.ts';
 import { STATUS_NAMES, StatusBadge } from './StatusBadge.tsx';
 

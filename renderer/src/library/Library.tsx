@@ -1,7 +1,7 @@
 // The library screen: toolbar above the virtualised grid, or a hint when there is nothing to show.
 
 import { Center, Loader, Stack, Text } from '@mantine/core';
-import type { ImageFilter, ImageSummary } from '../../../main/api/contract.ts';
+import type { ImageFilter, ImageSummary } from '../../../main/contract/contract.ts';
 import { LibraryToolbar } from './LibraryToolbar.tsx';
 import { ThumbnailGrid } from './ThumbnailGrid.tsx';
 import type { ImageCounts } from './useImageCounts.ts';

@@ -2,7 +2,7 @@
 
 import { ActionIcon, Group, SegmentedControl, Text, TextInput } from '@mantine/core';
 import { IconSearch, IconX } from '@tabler/icons-react';
-import type { ImageFilter } from '../../../main/api/contract.ts';
+import type { ImageFilter } from '../../../main/contract/contract.ts';
 import type { ImageCounts } from './useImageCounts.ts';
 
 const FILTERS: { value: ImageFilter; label: string }[] = [

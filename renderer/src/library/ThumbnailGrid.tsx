@@ -6,7 +6,7 @@ import { Box } from '@mantine/core';
 import { useElementSize, useMergedRef } from '@mantine/hooks';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
-import type { ImageSummary } from '../../../main/api/contract.ts';
+import type { ImageSummary } from '../../../main/contract/contract.ts';
 import { gridColumns, moveGridFocus } from '../lib/grid.ts';
 import { ImageCard, optionId } from './ImageCard.tsx';
 import type { ImagePages } from './useImagePages.ts';

@@ -1,7 +1,7 @@
 // How many images each filter holds (the filter control shows them): four count-only queries.
 
 import { useEffect, useState } from 'react';
-import type { ImageFilter } from '../../../main/api/contract.ts';
+import type { ImageFilter } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 
 export type ImageCounts = Record<ImageFilter, number>;

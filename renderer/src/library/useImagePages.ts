@@ -3,7 +3,7 @@
 // save) refetches the pages in view while the old ones stay on screen, so nothing flickers.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ImageFilter, ImageSummary } from '../../../main/api/contract.ts';
+import type { ImageFilter, ImageSummary } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { pagesForRange } from '../lib/grid.ts';

@@ -3,7 +3,7 @@
 
 import { useDebouncedValue } from '@mantine/hooks';
 import { useCallback, useState } from 'react';
-import type { ImageFilter } from '../../../main/api/contract.ts';
+import type { ImageFilter } from '../../../main/contract/contract.ts';
 import type { LibraryView } from './Library.tsx';
 import { useImageCounts } from './useImageCounts.ts';
 import { useImagePages } from './useImagePages.ts';

@@ -2,7 +2,7 @@
 
 import { Button, Divider, Stack, Tabs, Text } from '@mantine/core';
 import { IconBrain, IconFileExport, IconFileImport, IconHistory, IconPhoto } from '@tabler/icons-react';
-import type { ProjectSummary } from '../../../main/api/contract.ts';
+import type { ProjectSummary } from '../../../main/contract/contract.ts';
 import { plural } from '../lib/format.ts';
 
 export type Section = 'library' | 'adapt' | 'adapters';

@@ -3,7 +3,7 @@
 
 import { AppShell, Box, Tabs } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
-import type { ImageSummary, JobInfo, ProjectSummary } from '../../../main/api/contract.ts';
+import type { ImageSummary, JobInfo, ProjectSummary } from '../../../main/contract/contract.ts';
 import type { AppInfo } from '../api/api.ts';
 import { AdaptPanel } from '../adapt/AdaptPanel.tsx';
 import type { Adapters } from '../adapt/useAdapters.ts';

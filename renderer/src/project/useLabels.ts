@@ -1,7 +1,7 @@
 // The project's labels (imports of datasets add some; the workspace may too).
 
 import { useEffect, useState } from 'react';
-import type { LabelInfo } from '../../../main/api/contract.ts';
+import type { LabelInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 

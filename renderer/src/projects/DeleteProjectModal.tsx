@@ -2,7 +2,7 @@
 
 import { Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { ProjectSummary } from '../../../main/api/contract.ts';
+import type { ProjectSummary } from '../../../main/contract/contract.ts';
 import { plural } from '../lib/format.ts';
 
 export function DeleteProjectModal({ project, onClose, onConfirm }: { project: ProjectSummary | null; onClose(): void; onConfirm(p: ProjectSummary): Promise<boolean> }) {

@@ -3,7 +3,7 @@
 import { ActionIcon, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { IconFolderOpen, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
-import type { ProjectSummary } from '../../../main/api/contract.ts';
+import type { ProjectSummary } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { formatDateTime } from '../lib/format.ts';

@@ -1,7 +1,7 @@
 // The project list, reloaded on demand (after create/rename/delete, imports, adapts).
 
 import { useCallback, useEffect, useState } from 'react';
-import type { ProjectSummary } from '../../../main/api/contract.ts';
+import type { ProjectSummary } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 

@@ -3,7 +3,7 @@
 
 import { ActionIcon, Anchor, Group, Text, Tooltip } from '@mantine/core';
 import { IconChevronRight, IconSettings } from '@tabler/icons-react';
-import type { AdapterInfo, ProjectSummary } from '../../../main/api/contract.ts';
+import type { AdapterInfo, ProjectSummary } from '../../../main/contract/contract.ts';
 import type { AppInfo } from '../api/api.ts';
 import { JobIndicator } from '../jobs/JobIndicator.tsx';
 import { ModelStatusBadge } from './ModelStatusBadge.tsx';

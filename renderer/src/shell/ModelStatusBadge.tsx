@@ -1,7 +1,7 @@
 // The header's model line: which model answers previews and which adapter is applied on top.
 
 import { Badge, Group, Tooltip } from '@mantine/core';
-import type { AdapterInfo } from '../../../main/api/contract.ts';
+import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import type { AppInfo } from '../api/api.ts';
 
 export function ModelStatusBadge({ info, activeAdapter, inProject }: { info: AppInfo | null; activeAdapter: AdapterInfo | null; inProject: boolean }) {

@@ -9,7 +9,7 @@
 
 import { Alert, Group, Stack, Text } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { ImageSummary, LabelInfo } from '../../../main/api/contract.ts';
+import type { ImageSummary, LabelInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../../bridge/api.ts';
 import { ImageMasks, type FrameMasks } from './mask-sessions.ts';
 import { createWorkspaceCommands, type Leave, type Settings } from './workspace-commands.ts';

@@ -4,7 +4,7 @@
 // or switching labels keeps unsaved edits (the leave-image guard asks about them). A failed save
 // changes nothing here: the mask and its history stay, still marked unsaved.
 
-import type { ApiResult, DelineateApi, ImageSummary, MaskPixels, MaskRecord } from '../../../main/api/contract.ts';
+import type { ApiResult, DelineateApi, ImageSummary, MaskPixels, MaskRecord } from '../../../main/contract/contract.ts';
 import { EditSession } from './mask/edit-session.ts';
 import { createMask, type Mask } from './mask/mask-ops.ts';
 

@@ -1,7 +1,7 @@
 // The workspace's commands (what actions and buttons call), built over the workspace's state
 // through getters, so the object is made once per image and always sees the newest state.
 
-import type { ApiResult, ImageSummary, MaskRecord } from '../../../main/api/contract.ts';
+import type { ApiResult, ImageSummary, MaskRecord } from '../../../main/contract/contract.ts';
 import type { FrameMasks } from './mask-sessions.ts';
 import type { ToolId, WorkspaceCommands } from './mask/actions.ts';
 import { replacePixels, type Mask } from './mask/mask-ops.ts';

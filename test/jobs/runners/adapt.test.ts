@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { AdaptResult, ApiResult, JobInfo } from '../../../main/api/contract.ts';
+import type { AdaptResult, ApiResult, JobInfo } from '../../../main/contract/contract.ts';
 import { type Core, openCore } from '../../../main/core.ts';
 import { encodePng } from '../../../main/io/image-decode.ts';
 import { makeThumbnail } from '../../../main/io/thumbnail.ts';
 import { contentHash } from '../../../main/store/images.ts';
-import { dataPaths } from '../../../main/store/data-folder.ts';
+import { dataPaths } from '../../../main/fs/data-folder.ts';
 import { mulberry32 } from '../../../main/common/rng.ts';
 import { generateImage } from '../../../main/training/synthetic.ts';
 

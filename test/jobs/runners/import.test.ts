@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decode } from 'fast-png';
 import { JobQueue } from '../../../main/jobs/queue.ts';
-import { IMAGE_SPLITS_SETTING, importRunner, labelName, promptList } from '../../../main/jobs/runners/import.ts';
+import { importRunner, labelName, promptList } from '../../../main/jobs/runners/import.ts';
+import { IMAGE_SPLITS_SETTING } from '../../../main/store/projects.ts';
 import { tempDir, tempStore } from '../../helpers/temp-store.ts';
 import { ctAffine, ctDicom, greyPng, maskPng, niftiVolume, put, runJob, volumeAffine, writeDataset } from './sources.ts';
 

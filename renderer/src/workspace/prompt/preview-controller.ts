@@ -2,7 +2,7 @@
 // request is shown (an older answer arriving late is dropped), so the mask on screen always
 // belongs to the prompt and threshold on screen. DOM-free: timers are injected for tests.
 
-import type { ApiError, ApiResult, PreviewResult } from '../../../../main/api/contract.ts';
+import type { ApiError, ApiResult, PreviewResult } from '../../../../main/contract/contract.ts';
 import { defaultTimers, type Timers } from '../../lib/timers.ts';
 
 export interface PreviewQuery {

@@ -4,7 +4,7 @@
 
 import { Badge, Button, Group, Slider, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconWand } from '@tabler/icons-react';
-import type { LabelInfo } from '../../../../main/api/contract.ts';
+import type { LabelInfo } from '../../../../main/contract/contract.ts';
 import type { PreviewState } from '../prompt/preview-controller.ts';
 
 export interface PromptBarProps {

@@ -3,7 +3,7 @@
 
 import { Badge, Button, Group, Select, Text, Tooltip } from '@mantine/core';
 import { IconCheck, IconChevronLeft, IconChevronRight, IconX } from '@tabler/icons-react';
-import type { ImageSummary, LabelInfo } from '../../../../main/api/contract.ts';
+import type { ImageSummary, LabelInfo } from '../../../../main/contract/contract.ts';
 import { StatusBadge } from '../../library/StatusBadge.tsx';
 import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
 import { ActionButton } from './ActionButton.tsx';

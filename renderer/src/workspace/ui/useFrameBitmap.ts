@@ -6,7 +6,7 @@
 // every viewer of the image shows it.
 
 import { useEffect, useRef, useState } from 'react';
-import type { DelineateApi } from '../../../../main/api/contract.ts';
+import type { DelineateApi } from '../../../../main/contract/contract.ts';
 import { FrameLoader, type ShownFrame } from '../view/frame-loader.ts';
 import type { WindowLevel } from '../view/window-level.ts';
 

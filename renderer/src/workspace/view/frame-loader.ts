@@ -4,7 +4,7 @@
 // while the next loads, so scrolling and windowing do not flicker. DOM-free: the PNG decoder is
 // injected (createImageBitmap in the viewer, a stand-in in tests).
 
-import type { ApiResult } from '../../../../main/api/contract.ts';
+import type { ApiResult } from '../../../../main/contract/contract.ts';
 import { sameWindow, storedWindow, type WindowLevel } from './window-level.ts';
 
 /** A decoded frame and what it is. */

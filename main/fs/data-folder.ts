@@ -1,7 +1,11 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { DataPathError } from './errors.ts';
+
+/** A path that would leave the data folder (absolute elsewhere, `..`, or a symbolic link out). */
+export class DataPathError extends Error {
+  override name = 'DataPathError';
+}
 
 /**
  * The one folder that holds everything the app writes (database, image cache, models, adapters,
