@@ -3,12 +3,12 @@
 // fc2; an --init adapter file; or, for the decoder / full baselines, the base model's weights.
 
 import type { AdapterSet } from '../engine/model/adapters.ts';
-import { readTensors } from '../engine/model/safetensors.ts';
+import { type FloatTensor, readTensors } from '../engine/model/safetensors.ts';
 import type { TrainVariant } from '../engine/train/clipseg-train-graph.ts';
 import { deriveSeed, mulberry32 } from '../common/rng.ts';
-import { TrainingError } from './trainer.ts';
+import { TrainingError } from './run-types.ts';
 
-export type ParamMap = Map<string, { shape: number[]; data: Float32Array }>;
+export type ParamMap = Map<string, FloatTensor>;
 
 export function initAdapters(set: AdapterSet, seed: number): ParamMap {
   const out: ParamMap = new Map();

@@ -4,7 +4,7 @@
 import type { PreprocessConfig } from '../engine/model/preprocess.ts';
 import { loadSample, type TrainingSplit } from './dataset.ts';
 import { randomInt, type Rng } from '../common/rng.ts';
-import type { SampleSource, TrainSample } from './trainer.ts';
+import type { SampleSource, TrainSample } from './run-types.ts';
 
 export function datasetSource(split: TrainingSplit, preprocess: PreprocessConfig, o: { cacheBytes?: number } = {}): SampleSource {
   const kept = new Map<number, TrainSample>();

@@ -11,7 +11,7 @@ import type { Split } from '../io/medvlsm-dataset.ts';
 import { promptChoices } from './dataset.ts';
 import { deriveSeed, mulberry32, randomInt, type Rng } from '../common/rng.ts';
 import { generateImage, type SyntheticDomain, type SyntheticImage } from './synthetic.ts';
-import type { SampleSource, TrainSample } from './trainer.ts';
+import type { SampleSource, TrainSample } from './run-types.ts';
 
 export interface SyntheticSourceOptions {
   domain: SyntheticDomain;

@@ -4,13 +4,12 @@
 
 import type { ClipSegConfig } from './config.ts';
 import { AdapterError, type AdapterSet, describeAdapters } from './adapters.ts';
-import { readSafetensorsHeader, readTensors, SafetensorsError, type SafetensorsHeader } from './safetensors.ts';
-import type { FloatWeight } from './segmenter.ts';
+import { type FloatTensor, readSafetensorsHeader, readTensors, SafetensorsError, type SafetensorsHeader } from './safetensors.ts';
 
 export interface AdapterFile {
   path: string;
   set: AdapterSet;
-  weights: Map<string, FloatWeight>;
+  weights: Map<string, FloatTensor>;
   metadata: Record<string, string>;
 }
 

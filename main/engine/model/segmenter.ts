@@ -1,24 +1,18 @@
 // CLIPSeg inference on the engine with the work cached where it pays: an image is encoded once
 // (vision graph → the decoder's reduced activations, kept in a bounded LRU), a prompt is embedded once (text graph,
-// compiled for a few token-length buckets since the causal mask makes padding irrelevant), and a
-// new prompt on an open image runs only text + decoder.
+// compiled for the token-length buckets of text-feeds.ts, the path training and `eval` feed prompts
+// through too), and a new prompt on an open image runs only text + decoder.
 
 import type { Engine } from '../runtime/engine.ts';
-import type { HostTensor } from '../runtime/host-tensor.ts';
+import { float32, type HostTensor } from '../runtime/host-tensor.ts';
 import { decoderGraph, reducedName, textGraph, visionGraph, visualPromptGraph } from './clipseg-graphs.ts';
-import { type ClipSegConfig, pooledIndex } from './config.ts';
+import type { ClipSegConfig } from './config.ts';
 import { LruCache } from './lru.ts';
 import type { AdapterSet } from './adapters.ts';
 import { interpolatePositionTable } from './position-table.ts';
+import type { FloatTensor } from './safetensors.ts';
+import { PromptFeeder, type PromptTokenizer } from './text-feeds.ts';
 import { patchGrid, positionTableName } from './vision-tower.ts';
-
-/** What the segmenter needs of a tokenizer (ClipTokenizer satisfies it). */
-export interface PromptTokenizer {
-  encode(text: string, opts?: { pad?: boolean; maxLength?: number }): { ids: number[] };
-  readonly maxLength?: number;
-}
-
-export interface FloatWeight { shape: number[]; data: Float32Array }
 
 export interface SegmenterOptions {
   /** Model input side in pixels (preprocessor_config size; 352 for the real checkpoints). */
@@ -31,21 +25,19 @@ export interface SegmenterOptions {
 /** The reduced activations of one image (extract order), each [1 + g², reduce_dim]. */
 export type ImageEncoding = Float32Array[];
 
-const bucketsFor = (max: number): number[] => [...new Set([8, 12, 16, 24, 32, 48, max].filter((n) => n <= max))].sort((a, b) => a - b);
-
 export class Segmenter {
   private readonly images: LruCache<string, ImageEncoding>;
   private readonly prompts: LruCache<string, Float32Array>;
   private readonly loaded = new Map<string, Promise<unknown>>();
   private readonly tokens: number;
-  private readonly buckets: number[];
+  private readonly promptFeeder: PromptFeeder;
   private adapters: { set: AdapterSet; names: string[]; id: number } | null = null;
   private nextAdapterId = 1;
 
   private constructor(
     private readonly engine: Engine,
     readonly config: ClipSegConfig,
-    private readonly tokenizer: PromptTokenizer,
+    tokenizer: PromptTokenizer,
     readonly size: number,
     opts: SegmenterOptions,
   ) {
@@ -53,20 +45,20 @@ export class Segmenter {
     this.tokens = 1 + grid * grid;
     this.images = new LruCache(opts.imageCacheBytes ?? 256 * 2 ** 20, (a) => a.reduce((s, t) => s + t.byteLength, 0));
     this.prompts = new LruCache(opts.promptCacheEntries ?? 256);
-    this.buckets = bucketsFor(config.text.maxPositions);
+    this.promptFeeder = new PromptFeeder(tokenizer, config);
   }
 
   /**
    * Hands the checkpoint's weights to the engine (transferred, not copied: the caller's arrays are
    * detached) together with the position table interpolated for `size`.
    */
-  static async create(engine: Engine, config: ClipSegConfig, weights: Map<string, FloatWeight>, tokenizer: PromptTokenizer, opts: SegmenterOptions): Promise<Segmenter> {
+  static async create(engine: Engine, config: ClipSegConfig, weights: Map<string, FloatTensor>, tokenizer: PromptTokenizer, opts: SegmenterOptions): Promise<Segmenter> {
     const grid = patchGrid(config, opts.size);
     const pos = weights.get('clip.vision_model.embeddings.position_embedding.weight');
     if (!pos) throw new Error('weights lack clip.vision_model.embeddings.position_embedding.weight');
     const table = interpolatePositionTable(pos.data, pos.shape[0], pos.shape[1], grid);
     const host: Record<string, HostTensor> = { [positionTableName(grid)]: { dtype: 'float32', dims: [1 + grid * grid, config.vision.hiddenSize], data: table } };
-    for (const [name, t] of weights) host[name] = { dtype: 'float32', dims: t.shape, data: t.data };
+    for (const [name, t] of weights) host[name] = float32(t.shape, t.data);
     await engine.setWeights(host, { transfer: true });
     return new Segmenter(engine, config, tokenizer, opts.size, opts);
   }
@@ -96,7 +88,7 @@ export class Segmenter {
    * engine (transferred); encodings and prompt embeddings made without them are dropped, as are the
    * previous adapter's graphs and weights.
    */
-  async setAdapter(adapter: { set: AdapterSet; weights: Map<string, FloatWeight> } | null): Promise<void> {
+  async setAdapter(adapter: { set: AdapterSet; weights: Map<string, FloatTensor> } | null): Promise<void> {
     const old = this.adapters;
     const oldKeys = [...this.loaded.keys()].filter((k) => (old ? k.endsWith(`@adapter${old.id}`) : false));
     this.adapters = null;
@@ -108,7 +100,7 @@ export class Segmenter {
     if (old) await this.engine.dropWeights(old.names);
     if (!adapter) return;
     const host: Record<string, HostTensor> = {};
-    for (const [name, t] of adapter.weights) host[name] = { dtype: 'float32', dims: t.shape, data: t.data };
+    for (const [name, t] of adapter.weights) host[name] = float32(t.shape, t.data);
     await this.engine.setWeights(host, { transfer: true });
     this.adapters = { set: adapter.set, names: Object.keys(host), id: this.nextAdapterId++ };
   }
@@ -133,24 +125,15 @@ export class Segmenter {
 
   /** The conditional embedding of a text prompt [projection_dim]. */
   async embedText(prompt: string): Promise<Float32Array> {
-    // Truncate to what the text model can embed, even when the tokenizer files allow more.
-    const maxLength = Math.min(this.tokenizer.maxLength ?? this.config.text.maxPositions, this.config.text.maxPositions);
-    const { ids } = this.tokenizer.encode(prompt, { pad: false, maxLength });
+    const ids = this.promptFeeder.tokens(prompt);
     const cacheKey = ids.join(',');
     const cached = this.prompts.get(cacheKey);
     if (cached) return cached;
-    const c = this.config;
-    const length = this.buckets.find((b) => b >= ids.length);
-    if (length === undefined) throw new Error(`prompt has ${ids.length} tokens, the model takes at most ${c.text.maxPositions}`);
-    const padded = new BigInt64Array(length).fill(BigInt(ids[ids.length - 1]));
-    ids.forEach((id, i) => { padded[i] = BigInt(id); });
+    const length = this.promptFeeder.lengthFor(ids.length);
     const key = this.key(`text.${length}`);
     const adapters = this.adapter;
-    await this.graph(key, () => textGraph(c, { batch: 1, length, adapters }));
-    const out = await this.engine.run(key, {
-      input_ids: { dtype: 'int64', dims: [1, length], data: padded },
-      pooled_index: { dtype: 'int64', dims: [1, 2], data: new BigInt64Array([0n, BigInt(pooledIndex(ids, c.text.eosTokenId))]) },
-    });
+    await this.graph(key, () => textGraph(this.config, { batch: 1, length, adapters }));
+    const out = await this.engine.run(key, { ...this.promptFeeder.feeds([ids], length) });
     const cond = out.conditional.data as Float32Array;
     this.prompts.set(cacheKey, cond);
     return cond;

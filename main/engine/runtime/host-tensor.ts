@@ -41,3 +41,6 @@ export function transferList(tensors: Iterable<HostTensor>): ArrayBuffer[] {
   }
   return [...seen];
 }
+
+/** A float32 host tensor over `data` (not copied). */
+export const float32 = (dims: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', dims, data });
