@@ -7,8 +7,9 @@
 //           block extract_layers[K], added to the conditional embedding;
 //   cond_adapter: on the conditional embedding (before the shallow text additions).
 
-import { add, type Graph, linear, relu, type Tensor } from '../graph/index.ts';
+import { add, type Graph, relu, type Tensor } from '../graph/index.ts';
 import type { ClipSegConfig } from './config.ts';
+import { linearLayer } from './layers.ts';
 
 export type AdapterKind = 'dense' | 'shallow';
 
@@ -117,9 +118,9 @@ export function describeAdapters(shapes: Map<string, readonly number[]>, c: Clip
  */
 export function adapterBlock(g: Graph, module: string, x: Tensor, dims: { dim: number; bottleneck: number }, form: AdapterForm = 'reference'): Tensor {
   return g.scope(module, () => {
-    const p = (n: string, shape: number[]): Tensor => g.param(`${module}.${n}`, shape);
-    const h = relu(linear(x, p('fc1.weight', [dims.bottleneck, dims.dim]), p('fc1.bias', [dims.bottleneck])));
-    const y = linear(h, p('fc2.weight', [dims.dim, dims.bottleneck]), p('fc2.bias', [dims.dim]));
+    if (x.shape[x.rank - 1] !== dims.dim) throw new AdapterError(`${module}: works on width ${dims.dim}, its input is [${x.shape.join(',')}]`);
+    const h = relu(linearLayer(g, `${module}.fc1`, x, dims.bottleneck));
+    const y = linearLayer(g, `${module}.fc2`, h, dims.dim);
     return add(x, form === 'identity' ? y : relu(y));
   });
 }

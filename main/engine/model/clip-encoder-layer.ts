@@ -2,7 +2,8 @@
 // CLIPSeg decoder's post-LN variant. Param names follow the checkpoint keys under `prefix`, e.g.
 // clip.vision_model.encoder.layers.3.
 
-import { add, type Graph, layerNorm, linear, matmul, mul, relu, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
+import { add, type Graph, matmul, mul, relu, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
+import { layerNormLayer, linearLayer } from './layers.ts';
 
 export interface ClipLayerConfig {
   hiddenSize: number;
@@ -19,9 +20,6 @@ export interface LayerHooks {
   mlp?: (y: Tensor) => Tensor;
 }
 
-const linearParams = (g: Graph, name: string, out: number, inp: number): [Tensor, Tensor] =>
-  [g.param(`${name}.weight`, [out, inp]), g.param(`${name}.bias`, [out])];
-
 /** quick_gelu(x) = x·σ(1.702x) (CLIP's activation). */
 export const quickGelu = (x: Tensor): Tensor => mul(x, sigmoid(mul(x, 1.702)));
 
@@ -31,26 +29,26 @@ export function clipAttention(g: Graph, prefix: string, x: Tensor, cfg: ClipLaye
     const [b, t, d] = x.shape;
     const hd = d / cfg.heads;
     const heads = (y: Tensor): Tensor => transpose(reshape(y, [b, t, cfg.heads, hd]), [0, 2, 1, 3]);
-    const proj = (n: string): Tensor => linear(x, ...linearParams(g, `${prefix}.self_attn.${n}`, d, d));
+    const proj = (n: string): Tensor => linearLayer(g, `${prefix}.self_attn.${n}`, x, d);
     const q = heads(mul(proj('q_proj'), hd ** -0.5));
     const k = heads(proj('k_proj'));
     const v = heads(proj('v_proj'));
     const probs = softmax(matmul(q, transpose(k, [0, 1, 3, 2])), -1, mask);
     const merged = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [b, t, d]);
-    return linear(merged, ...linearParams(g, `${prefix}.self_attn.out_proj`, d, d));
+    return linearLayer(g, `${prefix}.self_attn.out_proj`, merged, d);
   });
 }
 
 export function clipMlp(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig): Tensor {
   return g.scope('mlp', () => {
     const act = cfg.activation === 'relu' ? relu : quickGelu;
-    const h = act(linear(x, ...linearParams(g, `${prefix}.mlp.fc1`, cfg.intermediateSize, cfg.hiddenSize)));
-    return linear(h, ...linearParams(g, `${prefix}.mlp.fc2`, cfg.hiddenSize, cfg.intermediateSize));
+    const h = act(linearLayer(g, `${prefix}.mlp.fc1`, x, cfg.intermediateSize));
+    return linearLayer(g, `${prefix}.mlp.fc2`, h, cfg.hiddenSize);
   });
 }
 
 const layerNormOf = (g: Graph, prefix: string, cfg: ClipLayerConfig) => (n: string, y: Tensor): Tensor =>
-  layerNorm(y, g.param(`${prefix}.${n}.weight`, [cfg.hiddenSize]), g.param(`${prefix}.${n}.bias`, [cfg.hiddenSize]), cfg.layerNormEps);
+  layerNormLayer(g, `${prefix}.${n}`, y, cfg.layerNormEps);
 
 export function clipEncoderLayer(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig, mask?: Tensor, hooks: LayerHooks = {}): Tensor {
   return g.scope(prefix, () => {

@@ -1,12 +1,10 @@
 // CLIPSegDecoder: reduces + post-LN layers over the reversed activations, FiLM by the conditional
 // embedding at `conditional_layer`, CLS dropped, tokens laid out as a grid, transposed-conv head.
 
-import { add, conv2d, convTranspose2d, type Graph, linear, mul, relu, reshape, slice, type Tensor, transpose } from '../graph/index.ts';
+import { add, conv2d, convTranspose2d, type Graph, mul, relu, reshape, slice, type Tensor, transpose } from '../graph/index.ts';
 import { clipDecoderLayer, type ClipLayerConfig } from './clip-encoder-layer.ts';
 import type { ClipSegConfig } from './config.ts';
-
-const linearParams = (g: Graph, name: string, out: number, inp: number): [Tensor, Tensor] =>
-  [g.param(`${name}.weight`, [out, inp]), g.param(`${name}.bias`, [out])];
+import { linearLayer } from './layers.ts';
 
 /**
  * decoder.reduces: each vision activation [Bi, 1 + g², Dv] (extract order) → [Bi, 1 + g², reduce].
@@ -16,7 +14,7 @@ export function decoderReduces(g: Graph, c: ClipSegConfig, activations: readonly
   return g.scope('decoder.reduces', () => {
     // HF zips activations[::-1] with reduces: reduces.0 takes the deepest activation.
     const n = activations.length;
-    return activations.map((act, k) => linear(act, ...linearParams(g, `decoder.reduces.${n - 1 - k}`, c.reduceDim, c.vision.hiddenSize)));
+    return activations.map((act, k) => linearLayer(g, `decoder.reduces.${n - 1 - k}`, act, c.reduceDim));
   });
 }
 
@@ -28,14 +26,15 @@ export function decoderReduces(g: Graph, c: ClipSegConfig, activations: readonly
 export function clipSegDecoder(g: Graph, c: ClipSegConfig, reduced: readonly Tensor[], conditional: Tensor): Tensor {
   return g.scope('decoder', () => {
     const r = c.reduceDim;
-    const cfg: ClipLayerConfig = { hiddenSize: r, heads: c.decoderNumHeads, intermediateSize: c.decoderIntermediateSize, layerNormEps: 1e-5, activation: 'relu' };
+    // HF builds the decoder layers from a copy of vision_config (eps included) with hidden_act relu.
+    const cfg: ClipLayerConfig = { hiddenSize: r, heads: c.decoderNumHeads, intermediateSize: c.decoderIntermediateSize, layerNormEps: c.vision.layerNormEps, activation: 'relu' };
     const reversed = [...reduced].reverse();
     let out: Tensor | undefined;
     for (let i = 0; i < reversed.length; i++) {
       out = out ? add(reversed[i], out) : reversed[i];
       if (i === c.conditionalLayer) {
         const [bc] = conditional.shape;
-        const film = (n: string): Tensor => reshape(linear(conditional, ...linearParams(g, `decoder.${n}`, r, c.projectionDim)), [bc, 1, r]);
+        const film = (n: string): Tensor => reshape(linearLayer(g, `decoder.${n}`, conditional, r), [bc, 1, r]);
         out = add(mul(film('film_mul'), out), film('film_add'));
       }
       out = clipDecoderLayer(g, `decoder.layers.${i}`, out, cfg);

@@ -2,9 +2,10 @@
 // final_layer_norm, the hidden state at the pooled (end-of-text) position, text_projection (no
 // bias, not normalised) → the conditional embedding.
 
-import { add, gather, gatherND, type Graph, layerNorm, linear, slice, type Tensor } from '../graph/index.ts';
+import { add, gather, gatherND, type Graph, slice, type Tensor } from '../graph/index.ts';
 import { type ClipLayerConfig, clipEncoderLayer, type LayerHooks } from './clip-encoder-layer.ts';
 import type { ClipSegConfig } from './config.ts';
+import { layerNormLayer, linearLayer } from './layers.ts';
 
 export const TEXT = 'clip.text_model';
 
@@ -46,7 +47,7 @@ export function textEncoder(g: Graph, c: ClipSegConfig, ids: Tensor, pooled: Ten
     x = clipEncoderLayer(g, `${TEXT}.encoder.layers.${i}`, x, cfg, mask, hooks.layer?.(i));
     pooledPerLayer.push(gatherND(x, pooled));
   }
-  const final = layerNorm(x, g.param(`${TEXT}.final_layer_norm.weight`, [d]), g.param(`${TEXT}.final_layer_norm.bias`, [d]), c.text.layerNormEps);
-  const conditional = linear(gatherND(final, pooled), g.param('clip.text_projection.weight', [c.projectionDim, d]));
+  const final = layerNormLayer(g, `${TEXT}.final_layer_norm`, x, c.text.layerNormEps);
+  const conditional = linearLayer(g, 'clip.text_projection', gatherND(final, pooled), c.projectionDim, { bias: false });
   return { conditional, pooledPerLayer };
 }

@@ -1,9 +1,12 @@
-// CLIPSeg's vision side as HF runs it: patch conv (no bias) + class token + interpolated position
-// table, pre_layrnorm, pre-LN blocks up to the deepest extracted one (HF's hidden_states[i + 1]).
+// CLIPSeg's vision side as HF runs it (CLIPSegVisionTransformer): patch conv (no bias) + class token
+// + interpolated position table, pre_layrnorm, pre-LN blocks — for segmentation only up to the
+// deepest extracted one (HF's hidden_states[i + 1]); for the image-as-prompt path all of them, then
+// post_layernorm of CLS and visual_projection.
 
-import { add, concat, conv2d, expand, type Graph, layerNorm, linear, reshape, slice, type Tensor, transpose } from '../graph/index.ts';
+import { add, concat, conv2d, expand, type Graph, reshape, slice, type Tensor, transpose } from '../graph/index.ts';
 import { type ClipLayerConfig, clipEncoderLayer, type LayerHooks } from './clip-encoder-layer.ts';
 import type { ClipSegConfig } from './config.ts';
+import { layerNormLayer, linearLayer } from './layers.ts';
 
 export const VISION = 'clip.vision_model';
 
@@ -42,21 +45,27 @@ export interface VisionHooks {
 }
 
 /**
+ * HF's CLIPSegVisionTransformer up to its encoder: embeddings → pre_layrnorm → the first `blocks`
+ * encoder blocks. Returns each block's output (index i: HF's hidden_states[i + 1]).
+ */
+export function visionTransformer(g: Graph, c: ClipSegConfig, pixels: Tensor, blocks: number, hooks: VisionHooks = {}): Tensor[] {
+  let x = layerNormLayer(g, `${VISION}.pre_layrnorm`, visionEmbeddings(g, c, pixels, hooks.positionTable), c.vision.layerNormEps);
+  const cfg = visionLayerConfig(c);
+  const outputs: Tensor[] = [];
+  for (let i = 0; i < blocks; i++) {
+    x = clipEncoderLayer(g, `${VISION}.encoder.layers.${i}`, x, cfg, undefined, hooks.layer?.(i));
+    outputs.push(x);
+  }
+  return outputs;
+}
+
+/**
  * The decoder's inputs: the residual stream after each block in `extractLayers`, in that order
  * (raw, no LN). Blocks after the deepest extracted one are not built.
  */
 export function visionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, hooks: VisionHooks = {}): Tensor[] {
-  const ln = (name: string, x: Tensor): Tensor =>
-    layerNorm(x, g.param(`${name}.weight`, [c.vision.hiddenSize]), g.param(`${name}.bias`, [c.vision.hiddenSize]), c.vision.layerNormEps);
-  let x = ln(`${VISION}.pre_layrnorm`, visionEmbeddings(g, c, pixels, hooks.positionTable));
-  const last = Math.max(...c.extractLayers);
-  const out = new Map<number, Tensor>();
-  const cfg = visionLayerConfig(c);
-  for (let i = 0; i <= last; i++) {
-    x = clipEncoderLayer(g, `${VISION}.encoder.layers.${i}`, x, cfg, undefined, hooks.layer?.(i));
-    out.set(i, x);
-  }
-  return c.extractLayers.map((i) => out.get(i)!);
+  const outputs = visionTransformer(g, c, pixels, Math.max(...c.extractLayers) + 1, hooks);
+  return c.extractLayers.map((i) => outputs[i]);
 }
 
 /**
@@ -65,11 +74,8 @@ export function visionActivations(g: Graph, c: ClipSegConfig, pixels: Tensor, ho
  */
 export function visualPromptEmbedding(g: Graph, c: ClipSegConfig, pixels: Tensor): Tensor {
   const d = c.vision.hiddenSize;
-  const ln = (name: string, x: Tensor): Tensor => layerNorm(x, g.param(`${name}.weight`, [d]), g.param(`${name}.bias`, [d]), c.vision.layerNormEps);
-  let x = ln(`${VISION}.pre_layrnorm`, visionEmbeddings(g, c, pixels));
-  const cfg = visionLayerConfig(c);
-  for (let i = 0; i < c.vision.numLayers; i++) x = clipEncoderLayer(g, `${VISION}.encoder.layers.${i}`, x, cfg);
+  const x = visionTransformer(g, c, pixels, c.vision.numLayers).at(-1)!;
   const [b] = x.shape;
   const cls = reshape(slice(x, [0], [1], [1]), [b, d]);
-  return linear(ln(`${VISION}.post_layernorm`, cls), g.param('clip.visual_projection.weight', [c.projectionDim, d]));
+  return linearLayer(g, 'clip.visual_projection', layerNormLayer(g, `${VISION}.post_layernorm`, cls, c.vision.layerNormEps), c.projectionDim, { bias: false });
 }
