@@ -51,7 +51,7 @@ export interface Node {
   readonly inputs: readonly Tensor[];
   readonly outputs: readonly Tensor[];
   readonly attrs: Attrs;
-  /** Scope path + op type, e.g. `vision.layers.3.attn/MatMul`. */
+  /** Scope path + op type, e.g. `clip.vision_model.encoder.layers.3.self_attn/MatMul`. */
   readonly name: string;
 }
 

@@ -122,9 +122,6 @@ export function parseClipSegConfig(json: unknown, where = 'config.json'): ClipSe
   return cfg;
 }
 
-/** Vision blocks the decoder needs: up to the deepest extracted one (HF runs, then drops, the rest). */
-export const visionBlocksUsed = (c: ClipSegConfig): number => Math.max(...c.extractLayers) + 1;
-
 /**
  * The token position whose hidden state is pooled, by HF's rule: legacy configs (eos_token_id 2)
  * take argmax(input_ids), others the first position equal to eos_token_id.

@@ -63,7 +63,6 @@ export class SafetensorsError extends Error {
   }
 }
 
-export const dtypeSize = (dtype: SafetensorsDtype): number => DTYPE_SIZES[dtype];
 export const isFloatDtype = (dtype: string): boolean => FLOAT_DTYPES.has(dtype);
 export const elementCount = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

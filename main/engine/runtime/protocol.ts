@@ -2,7 +2,7 @@
 
 import type { CompiledGraph } from '../graph/onnx.ts';
 import type { HostTensor } from './host-tensor.ts';
-import type { ProviderChoice, ProviderPreference } from './providers.ts';
+import type { ProviderPreference } from './providers.ts';
 
 export interface EngineSettings {
   provider: ProviderPreference;
@@ -15,8 +15,6 @@ export type Request =
   | { op: 'load'; key: string; graph: CompiledGraph }
   | { op: 'run'; key: string; feeds: Record<string, HostTensor>; fetch?: string[] }
   | { op: 'release'; key: string };
-
-export interface LoadResult { provider: ProviderChoice }
 
 export type Response =
   | { id: number; ok: true; result: unknown }

@@ -17,8 +17,6 @@ export function pagesForRange(first: number, last: number, pageSize: number, tot
   return pages;
 }
 
-export type GridKey = 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown' | 'Home' | 'End' | 'PageUp' | 'PageDown';
-
 /**
  * The index the focus moves to from `index` on a key, in a grid of `columns` columns holding
  * `total` items (the last row may be short). Left/right wrap between rows; up/down keep the

@@ -3,6 +3,8 @@
 import { type DType, isFloat, onnxTypeCode } from '../dtype.ts';
 import { fail, type Node, type OpDef, Tensor } from '../ir.ts';
 import { broadcastShapes } from '../shape.ts';
+// Import cycle elementwise ↔ reduce ↔ shape (gradients need each other's ops): safe because the
+// imported functions are only called inside op builders and gradient rules, never while modules load.
 import { sumTo } from './reduce.ts';
 
 export type Operand = Tensor | number;

@@ -2,6 +2,8 @@
 
 import { GraphBuildError, type Node, type OpDef, type Shape, Tensor } from '../ir.ts';
 import { normAxis, sameShape } from '../shape.ts';
+// Import cycle elementwise ↔ reduce ↔ shape (gradients need each other's ops): safe because the
+// imported functions are only called inside op builders and gradient rules, never while modules load.
 import { cast, div, equal, where } from './elementwise.ts';
 import { expand, reshape } from './shape.ts';
 

@@ -3,6 +3,8 @@
 
 import { fail, fmt, GraphBuildError, type OpDef, type Shape, type Tensor } from '../ir.ts';
 import { broadcastShapes, inversePerm, normAxis, sameShape, sizeOf } from '../shape.ts';
+// Import cycle elementwise ↔ reduce ↔ shape (gradients need each other's ops): safe because the
+// imported functions are only called inside op builders and gradient rules, never while modules load.
 import { sumTo } from './reduce.ts';
 
 const one = (op: OpDef, inputs: Tensor[], attrs = {}): Tensor => inputs[0].graph.apply(op, inputs, attrs)[0];
