@@ -8,7 +8,7 @@ import {
   type KeyInput,
   type ToolId,
   type WorkspaceCommands,
-} from '../../renderer/src/workspace/mask/actions.ts';
+} from '../../renderer/src/workspace/actions.ts';
 import { createMask, maskArea, type Mask, type Rect } from '../../renderer/src/workspace/mask/mask-ops.ts';
 
 const key = (k: string, mods: Partial<Omit<KeyInput, 'key'>> = {}): KeyInput => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });

@@ -13,7 +13,7 @@ import type { ImageSummary, LabelInfo } from '../../../main/contract/contract.ts
 import { getApi } from '../../bridge/api.ts';
 import { ImageMasks, type FrameMasks } from './mask-sessions.ts';
 import { createWorkspaceCommands, type Leave, type Settings } from './workspace-commands.ts';
-import { workspaceActions } from './mask/actions.ts';
+import { workspaceActions } from './actions.ts';
 import type { Mask } from './mask/mask-ops.ts';
 import { PreviewController, type PreviewState } from './prompt/preview-controller.ts';
 import { loadRecentPrompts, rememberPrompt, type KeyValueStore } from './prompt/recent-prompts.ts';

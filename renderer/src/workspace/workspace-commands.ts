@@ -3,7 +3,7 @@
 
 import type { ApiResult, ImageSummary, MaskRecord } from '../../../main/contract/contract.ts';
 import type { FrameMasks } from './mask-sessions.ts';
-import type { ToolId, WorkspaceCommands } from './mask/actions.ts';
+import type { ToolId, WorkspaceCommands } from './actions.ts';
 import { replacePixels, type Mask } from './mask/mask-ops.ts';
 import type { PreviewState } from './prompt/preview-controller.ts';
 import { isPolygonTool, type ToolEnv, type Tools } from './tools/tools.ts';

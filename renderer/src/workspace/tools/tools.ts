@@ -2,7 +2,7 @@
 // coordinates and turns them into edits on the session, one undo step per completed gesture. They
 // hold no DOM: the viewer feeds them events and draws what `feedback` describes.
 
-import type { ToolId } from '../mask/actions.ts';
+import type { ToolId } from '../actions.ts';
 import type { EditSession } from '../mask/edit-session.ts';
 import { brushFootprint, fillPolygon, floodFill, paintCapsule, type MaskValue } from '../mask/mask-ops.ts';
 import { imagePoint, pixelAt, type ImagePoint } from '../view/coords.ts';

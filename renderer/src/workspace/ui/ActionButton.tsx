@@ -3,7 +3,7 @@
 
 import { ActionIcon, Tooltip } from '@mantine/core';
 import type { Icon } from '@tabler/icons-react';
-import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
+import { workspaceActions, type WorkspaceCommands } from '../actions.ts';
 
 export function ActionButton({ id, icon: IconC, commands, active, tooltip }: {
   id: string;

@@ -3,7 +3,7 @@
 
 import { Alert, Button, ColorInput, Group, Slider, Stack, Text, Title } from '@mantine/core';
 import { IconChevronDown, IconChevronUp, IconEye, IconLayoutColumns, IconStack2 } from '@tabler/icons-react';
-import type { WorkspaceCommands, WindowPresetId } from '../mask/actions.ts';
+import type { WorkspaceCommands, WindowPresetId } from '../actions.ts';
 import { CT_PRESETS, type WindowLevel } from '../view/window-level.ts';
 import { ActionButton } from './ActionButton.tsx';
 import { LiveText } from './LiveText.tsx';

@@ -2,7 +2,7 @@
 // generated from the registry, so it cannot drift from what the keys do.
 
 import { Kbd, Modal, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { formatShortcut, POINTER_GESTURES, workspaceActions, type ActionGroup } from '../mask/actions.ts';
+import { formatShortcut, POINTER_GESTURES, workspaceActions, type ActionGroup } from '../actions.ts';
 
 const GROUPS: ActionGroup[] = ['Tools', 'Mask', 'Edit', 'View', 'Window', 'Navigate'];
 

@@ -21,7 +21,7 @@ import {
   IconZoomIn,
   IconZoomOut,
 } from '@tabler/icons-react';
-import type { ToolId, WorkspaceCommands } from '../mask/actions.ts';
+import type { ToolId, WorkspaceCommands } from '../actions.ts';
 import { ActionButton } from './ActionButton.tsx';
 
 export const BRUSH_SIZES = { min: 1, max: 200 };

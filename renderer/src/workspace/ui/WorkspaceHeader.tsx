@@ -5,7 +5,7 @@ import { Badge, Button, Group, Select, Text, Tooltip } from '@mantine/core';
 import { IconCheck, IconChevronLeft, IconChevronRight, IconX } from '@tabler/icons-react';
 import type { ImageSummary, LabelInfo } from '../../../../main/contract/contract.ts';
 import { StatusBadge } from '../../library/StatusBadge.tsx';
-import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
+import { workspaceActions, type WorkspaceCommands } from '../actions.ts';
 import { ActionButton } from './ActionButton.tsx';
 
 export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLabel, commands, onClose, saving, canAccept }: {

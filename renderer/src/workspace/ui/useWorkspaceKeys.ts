@@ -2,7 +2,7 @@
 // except actions marked for them), and Space held for panning. Listens on window while mounted.
 
 import { useEffect, useRef } from 'react';
-import { workspaceActions, type WorkspaceCommands } from '../mask/actions.ts';
+import { workspaceActions, type WorkspaceCommands } from '../actions.ts';
 
 function isTextField(t: EventTarget | null): boolean {
   if (!(t instanceof HTMLElement)) return false;

@@ -4,7 +4,7 @@
 // or key changed here changes everywhere, and a test can check the keys never collide. DOM-free:
 // key events come in as the few fields the matcher needs.
 
-import { fillAll, fillHoles, grow, removeIslands, shrink, type Mask, type Rect } from './mask-ops.ts';
+import { fillAll, fillHoles, grow, removeIslands, shrink, type Mask, type Rect } from './mask/mask-ops.ts';
 
 export interface Shortcut {
   /** KeyboardEvent.key; letters are matched case-insensitively */
