@@ -185,16 +185,16 @@ test('damaged and unsupported files fail with an error naming the file and the r
     [dicomFile(ct.filter((e) => e.tag !== 0x7fe00010)), /ct\.dcm: .*missing PixelData \(7FE0,0010\)/],
     [dicomFile(ct.filter((e) => e.tag !== 0x00280010)), /ct\.dcm: .*missing Rows \(0028,0010\)/],
     [dicomFile([...ct.filter((e) => e.tag !== 0x00200037), { tag: 0x00200037, vr: 'DS', value: [1, 0, 0, 0, 1] }]), /ct\.dcm: .*ImageOrientationPatient \(0020,0037\) does not hold 6 numbers/],
-    [dicomFile([...ct.filter((e) => e.tag !== 0x00280100), { tag: 0x00280100, vr: 'US', value: [32] }]), /ct\.dcm: .*unsupported BitsAllocated 32/],
+    [dicomFile([...ct.filter((e) => e.tag !== 0x00280100), { tag: 0x00280100, vr: 'US', value: [12] }]), /ct\.dcm: .*unsupported BitsAllocated 12/],
     [dicomFile([...ct.filter((e) => e.tag !== 0x00280004), { tag: 0x00280004, vr: 'CS', value: 'PALETTE COLOR' }]), /ct\.dcm: .*unsupported PhotometricInterpretation PALETTE COLOR/],
   ];
   for (const [bytes, message] of cases) {
     assert.throws(() => decodeDicom(bytes, 'ct.dcm'), (e: unknown) => e instanceof DicomError && message.test(e.message), String(message));
   }
-  const jpeg = dicomFile([...ct.filter((e) => e.tag !== 0x7fe00010), { tag: 0x7fe00010, vr: 'OB', value: { fragments: [Uint8Array.from([0xff, 0xd8, 0xff, 0xd9])] } }], '1.2.840.10008.1.2.4.50');
+  const video = dicomFile([...ct.filter((e) => e.tag !== 0x7fe00010), { tag: 0x7fe00010, vr: 'OB', value: { fragments: [Uint8Array.from([0, 0, 1, 0xb3])] } }], '1.2.840.10008.1.2.4.102');
   assert.throws(
-    () => decodeDicom(jpeg, 'jpeg.dcm'),
-    (e: unknown) => e instanceof UnsupportedTransferSyntaxError && e.message === 'jpeg.dcm: cannot decode image: unsupported transfer syntax 1.2.840.10008.1.2.4.50 (JPEG Baseline)',
+    () => decodeDicom(video, 'h264.dcm'),
+    (e: unknown) => e instanceof UnsupportedTransferSyntaxError && e.message === 'h264.dcm: cannot decode image: unsupported transfer syntax 1.2.840.10008.1.2.4.102 (MPEG-4 AVC/H.264)',
   );
 });
 
