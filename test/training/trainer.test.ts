@@ -18,6 +18,8 @@ import { defaultRecipe, EarlyStopping, ReduceLrOnPlateau, type TrainRecipe } fro
 import { writeSyntheticDataset } from '../../main/training/synthetic.ts';
 import { trainRun } from '../../main/training/train-run.ts';
 import type { SampleSource } from '../../main/training/trainer.ts';
+import { scoreBatch } from '../../main/training/metrics.ts';
+import type { FloatTensor } from '../../main/engine/model/safetensors.ts';
 
 const modelDir = fileURLToPath(new URL('../fixtures/clipseg-tiny/', import.meta.url));
 let dir: string;
@@ -70,6 +72,64 @@ for (const variant of ['da-vlc', 'sa-vlc'] as const) {
     // and the parameters did move
     const init = await run(variant, { ...base, maxSteps: 0 });
     assert.ok(maxDiff(fused.result.last, init.result.last) > 1e-5);
+  });
+}
+
+/** `delineate eval`'s path: each image through the inference graphs (vision → decoder, text graph at its bucket) with the adapter file's weights. */
+async function evalThroughInference(set: NonNullable<Awaited<ReturnType<typeof run>>['set']>, params: Map<string, FloatTensor>, source: SampleSource, prompts: string[]): Promise<{ dice: number; loss: number }> {
+  const weights = new Map([...params].map(([name, t]) => [name, { shape: t.shape, data: new Float32Array(t.data) }]));
+  await model.segmenter.setAdapter({ set, weights });
+  try {
+    const size = model.preprocess.height;
+    let diceSum = 0;
+    let lossSum = 0;
+    for (let i = 0; i < source.length; i++) {
+      const sample = await source.load(i);
+      await model.segmenter.encodeImage(sample.key, sample.pixels);
+      const logits = await model.segmenter.logits(sample.key, prompts[i]);
+      model.segmenter.clearCaches();
+      diceSum += scoreBatch(logits, sample.mask, { batch: 1, height: size, width: size })[0].dice;
+      lossSum += referenceLoss(logits, sample.mask);
+    }
+    return { dice: diceSum / source.length, loss: lossSum / source.length };
+  } finally {
+    await model.segmenter.setAdapter(null);
+  }
+}
+
+/** One image's 1.5·soft-Dice + BCE-with-logits, in float64 (engine-facts.md's recipe). */
+function referenceLoss(logits: Float32Array, mask: Float32Array): number {
+  let inter = 0;
+  let sumP = 0;
+  let sumY = 0;
+  let bce = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const z = logits[i];
+    const y = mask[i];
+    const p = 1 / (1 + Math.exp(-z));
+    inter += p * y;
+    sumP += p;
+    sumY += y;
+    bce += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+  return 1.5 * (1 - (2 * inter + 1e-5) / (sumY + sumP + 1e-5)) + bce / logits.length;
+}
+
+for (const variant of ['da-vlc', 'sa-vlc'] as const) {
+  test(`${variant}: the trainer's validation Dice and loss equal \`delineate eval\` through the inference graphs on the same parameters and images`, async () => {
+    // One prompt per validation image, so the trainer's draw and eval's agree without sharing a seed.
+    const prompts = Array.from({ length: val.length }, (_, i) => { const all = val.prompts(i); assert.equal(all.length, 1); return all[0]; });
+    const trained = await run(variant, recipe(variant, { maxEpochs: 1, lr: 3e-3 }));
+    assert.equal(trained.result.epochs, 1);
+    const [record] = trained.result.history; // validated on the parameters the run ended with
+    const evaluated = await evalThroughInference(trained.set!, trained.result.last, val, prompts);
+    assert.ok(record.valDice > 0 && record.valDice < 1, `a validation Dice that can tell runs apart: ${record.valDice}`);
+    assert.ok(Math.abs(record.valDice - evaluated.dice) <= 1e-9, `trainer ${record.valDice} vs eval ${evaluated.dice}`);
+    assert.ok(Math.abs(record.valLoss - evaluated.loss) <= 1e-5, `trainer loss ${record.valLoss} vs eval ${evaluated.loss}`);
+    // and the parameters matter: the initial ones score differently
+    const untrained = await run(variant, recipe(variant, { maxEpochs: 1, maxSteps: 0 }));
+    const before = await evalThroughInference(trained.set!, untrained.result.last, val, prompts);
+    assert.notEqual(before.loss.toFixed(6), evaluated.loss.toFixed(6));
   });
 }
 
