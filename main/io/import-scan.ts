@@ -201,7 +201,7 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-type Described = Omit<ImportItem, 'sourcePath' | 'fileName' | 'contentHash' | 'byteLength' | 'thumbnail' | 'loadFrame' | 'duplicateOf'>;
+export type Described = Omit<ImportItem, 'sourcePath' | 'fileName' | 'contentHash' | 'byteLength' | 'thumbnail' | 'loadFrame' | 'duplicateOf'>;
 
 /** Decodes a file in full (which is what proves it readable) and describes it. */
 function describe(bytes: Uint8Array, path: string, contentHash: string, thumbnailSize: number): ImportItem {
@@ -225,13 +225,16 @@ function describe(bytes: Uint8Array, path: string, contentHash: string, thumbnai
  * (`meta.window`) or, when one is given, through that window instead (in the units of
  * `meta.window`: modality values after rescale; for files without one, the 8-bit levels).
  */
-interface DecodedFile {
+export interface DecodedFile {
   meta: Described;
   display(frame: number, window?: Window): Raster;
 }
 
-/** The file's description and a function giving any frame as a display raster. */
-function decodeFile(bytes: Uint8Array, path: string): DecodedFile {
+/**
+ * The file's description and a function giving any frame as a display raster, exactly as import
+ * and the viewer see it. `niftiVolume` picks the volume of a 4-D NIfTI (default the first).
+ */
+export function decodeFile(bytes: Uint8Array, path: string, opts: { niftiVolume?: number } = {}): DecodedFile {
   const kind = detectFileKind(bytes);
   if (kind === 'png' || kind === 'jpeg') {
     const raster = decodeImage(bytes, path);
@@ -240,7 +243,7 @@ function decodeFile(bytes: Uint8Array, path: string): DecodedFile {
     return { meta, display: (frame, w) => (checkFrame(frame, 1, path), display(w)) };
   }
   if (kind === 'dicom') return dicomFile(decodeDicom(bytes, path), path);
-  if (kind === 'nifti') return niftiFile(decodeNifti(bytes, path), path);
+  if (kind === 'nifti') return niftiFile(decodeNifti(bytes, path, opts.niftiVolume), path);
   throw new Error('not a PNG, JPEG, DICOM or NIfTI file');
 }
 

@@ -61,13 +61,13 @@ export interface NiftiVolume {
   header: NiftiHeader;
   /** spatial dims: [nx, ny] or [nx, ny, nz] */
   dims: number[];
-  /** volumes in the file (product of dim[4..]); only the first is read */
+  /** volumes in the file (product of dim[4..]); one is read (decodeNifti's volumeIndex) */
   volumes: number;
   /** set when something was left out, e.g. the later volumes of a 4-D file */
   note?: string;
   /** sform when sform_code > 0, else qform when qform_code > 0, else pixdim scaling (NIfTI method 1) */
   geometry: Geometry;
-  /** first volume, i fastest, with scl_slope/scl_inter applied */
+  /** the volume read, i fastest, with scl_slope/scl_inter applied */
   data: Float32Array;
 }
 
@@ -191,8 +191,11 @@ function headerAffine(h: NiftiHeader): Mat4 {
   ];
 }
 
-/** Decodes a .nii (or gzip-compressed .nii.gz) held in memory; `file` names it in errors. */
-export function decodeNifti(input: Uint8Array, file: string): NiftiVolume {
+/**
+ * Decodes a .nii (or gzip-compressed .nii.gz) held in memory; `file` names it in errors. Of a 4-D
+ * (or higher) file, volume `volumeIndex` (0-based over dim[4..]) is read; default the first.
+ */
+export function decodeNifti(input: Uint8Array, file: string, volumeIndex = 0): NiftiVolume {
   let bytes = input;
   if (input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b) {
     try {
@@ -213,13 +216,15 @@ export function decodeNifti(input: Uint8Array, file: string): NiftiVolume {
   const [nx, ny = 1, nz = 1] = spatial;
   const volumes = dim.slice(3).reduce((a, b) => a * b, 1);
   const count = nx * ny * nz;
+  if (!(Number.isInteger(volumeIndex) && volumeIndex >= 0 && volumeIndex < volumes)) throw new RangeError(`${file}: volume ${volumeIndex} is outside 0..${volumes - 1}`);
   const headerSize = h.version === 1 ? 348 : 540;
   if (!(Number.isInteger(h.voxOffset) && h.voxOffset >= headerSize)) throw new NiftiError(file, `vox_offset ${h.voxOffset} is not an integer ≥ ${headerSize}`);
-  const end = h.voxOffset + count * type.bytes;
-  if (bytes.length < end) throw new NiftiError(file, `truncated: the first volume needs ${end} bytes, the file has ${bytes.length}`);
+  const start = h.voxOffset + volumeIndex * count * type.bytes;
+  const end = start + count * type.bytes;
+  if (bytes.length < end) throw new NiftiError(file, `truncated: ${volumeIndex === 0 ? 'the first volume' : `volume ${volumeIndex}`} needs ${end} bytes, the file has ${bytes.length}`);
 
   // an aligned copy the typed array can view (Buffer.slice would share memory); swap in place when the order differs
-  const raw = new Uint8Array(bytes.subarray(h.voxOffset, end));
+  const raw = new Uint8Array(bytes.subarray(start, end));
   if (!h.littleEndian && type.bytes > 1) {
     for (let o = 0; o < raw.length; o += type.bytes) raw.subarray(o, o + type.bytes).reverse();
   }
@@ -234,7 +239,7 @@ export function decodeNifti(input: Uint8Array, file: string): NiftiVolume {
   const geometry = makeGeometry([nx, ny, nz], headerAffine(h), h.sformCode > 0 ? h.sformCode : h.qformCode > 0 ? h.qformCode : XFORM_ALIGNED);
   geometry.nifti = niftiTransform(h, spatial);
   const volume: NiftiVolume = { file, header: h, dims: spatial, volumes, geometry, data };
-  if (volumes > 1) volume.note = `${dim.length}-D image with ${volumes} volumes (${dim.slice(3).join('×')}): only the first volume is read`;
+  if (volumes > 1) volume.note = `${dim.length}-D image with ${volumes} volumes (${dim.slice(3).join('×')}): only ${volumeIndex === 0 ? 'the first volume' : `volume ${volumeIndex}`} is read`;
   return volume;
 }
 

@@ -123,6 +123,29 @@ export class Segmenter {
     return acts;
   }
 
+  /**
+   * Encodes up to `batch` images in one run of a vision graph compiled for `batch` (a partial last
+   * batch is padded with zeros, so one graph serves a whole volume). Not cached: a volume's slices
+   * are encoded once, decoded with {@link decode} and dropped. Encodings are views of one buffer.
+   */
+  async encodeBatch(pixels: Float32Array[], batch = pixels.length): Promise<ImageEncoding[]> {
+    const c = this.config;
+    const per = c.vision.numChannels * this.size * this.size;
+    if (!(Number.isInteger(batch) && batch >= 1 && pixels.length >= 1 && pixels.length <= batch)) throw new RangeError(`encodeBatch: ${pixels.length} images for a batch of ${batch}`);
+    const feed = new Float32Array(batch * per);
+    pixels.forEach((p, b) => {
+      if (p.length !== per) throw new Error(`image ${b} of the batch: ${p.length} pixel values, the model takes ${per} (${c.vision.numChannels}×${this.size}×${this.size})`);
+      feed.set(p, b * per);
+    });
+    const graphKey = this.key(batch === 1 ? 'vision' : `vision.b${batch}`);
+    const adapters = this.adapter;
+    await this.graph(graphKey, () => visionGraph(c, { batch, size: this.size, adapters }));
+    const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [batch, c.vision.numChannels, this.size, this.size], data: feed } }, { transfer: true });
+    const n = this.tokens * c.reduceDim;
+    const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
+    return pixels.map((_, b) => acts.map((a) => a.subarray(b * n, (b + 1) * n)));
+  }
+
   /** The conditional embedding of a text prompt [projection_dim]. */
   async embedText(prompt: string): Promise<Float32Array> {
     const ids = this.promptFeeder.tokens(prompt);
@@ -153,6 +176,11 @@ export class Segmenter {
   async logits(imageKey: string, prompt: string | Float32Array): Promise<Float32Array> {
     const acts = this.images.get(imageKey);
     if (!acts) throw new Error(`image '${imageKey}' is not encoded (or was evicted): call encodeImage first`);
+    return this.decode(acts, prompt);
+  }
+
+  /** Logits [size·size] for an encoding the caller holds (from {@link encodeBatch}) and a prompt. */
+  async decode(acts: ImageEncoding, prompt: string | Float32Array): Promise<Float32Array> {
     const cond = typeof prompt === 'string' ? await this.embedText(prompt) : prompt;
     const c = this.config;
     if (cond.length !== c.projectionDim) throw new Error(`conditional embedding has ${cond.length} values, expected ${c.projectionDim}`);
