@@ -1,7 +1,8 @@
 // CLIPSeg preprocessing: PIL's uint8 BILINEAR resize checked against outputs PIL itself produced
 // (Pillow's own test-suite values), hand-computed triangle-filter cases, and a straightforward
-// reference of the documented algorithm; the whole pipeline against the PyTorch fixture's
-// pixel_values.
+// reference of the documented algorithm; a decoded PNG downscaled 101×77 → 64×64 and → 29×17
+// against Pillow's own output (scripts/make-pillow-resize-golden.py); the whole pipeline against
+// the PyTorch fixture's pixel_values.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -247,6 +248,32 @@ test('the fixture image gives the PyTorch fixture’s pixel_values', () => {
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want.data[i]));
   assert.ok(worst <= 1e-6, `max |Δ| ${worst}`);
+});
+
+test('a real downscale of a decoded PNG matches Pillow’s BILINEAR output, resize and preprocess alike', () => {
+  // Made once by scripts/make-pillow-resize-golden.py (Pillow's Image.resize on the same PNG).
+  const dir = new URL('../fixtures/pillow-resize/', import.meta.url).pathname;
+  const golden = JSON.parse(readFileSync(`${dir}golden.json`, 'utf8')) as { source: string; sourceWidth: number; sourceHeight: number; cases: { width: number; height: number; rgb: string }[] };
+  const raster = decodeImage(readFileSync(`${dir}${golden.source}`), golden.source);
+  assert.deepEqual([raster.width, raster.height, raster.channels], [golden.sourceWidth, golden.sourceHeight, 3]);
+  assert.equal(golden.cases.length, 2);
+  for (const c of golden.cases) {
+    assert.ok(c.width < raster.width && c.height < raster.height, 'a downscale on both axes');
+    const want = Buffer.from(c.rgb, 'base64');
+    assert.equal(want.length, c.width * c.height * 3);
+    const got = resizeRgb8Bilinear(toRgb8(raster), raster.width, raster.height, c.width, c.height);
+    const differ = got.reduce((n, v, i) => n + (v === want[i] ? 0 : 1), 0);
+    assert.equal(differ, 0, `${raster.width}×${raster.height} → ${c.width}×${c.height}: ${differ} of ${want.length} values differ from Pillow`);
+    // the model's input path: the same resize, then rescale and ImageNet normalisation
+    const config = parsePreprocessConfig({ size: { height: c.height, width: c.width }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+    const pixels = preprocess(raster, config);
+    const plane = c.width * c.height;
+    let worst = 0;
+    for (let ch = 0; ch < 3; ch++) {
+      for (let i = 0; i < plane; i++) worst = Math.max(worst, Math.abs(pixels[ch * plane + i] - (want[3 * i + ch] / 255 - config.mean[ch]) / config.std[ch]));
+    }
+    assert.ok(worst <= 1e-6, `${c.width}×${c.height} preprocess: max |Δ| ${worst}`);
+  }
 });
 
 test('preprocess is channel-first, rescaled and normalised per channel', () => {
