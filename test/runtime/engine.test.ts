@@ -1,11 +1,14 @@
 // The engine worker: graphs run off the caller's thread, weights are shared between sessions,
-// bad feeds name the tensor, a dead worker fails pending calls, providers fall back to the CPU.
+// bad feeds name the tensor, a dead worker fails pending calls, CUDA is used where installed and
+// otherwise falls back to the CPU.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import * as G from '../../main/engine/graph/index.ts';
 import { Engine, EngineError } from '../../main/engine/runtime/engine.ts';
 import { FeedError, type HostTensor } from '../../main/engine/runtime/host-tensor.ts';
+import { cudaUnavailableReason } from '../../main/engine/runtime/providers.ts';
 
 const f32 = (dims: number[], values: number[]): HostTensor => ({ dtype: 'float32', dims, data: Float32Array.from(values) });
 
@@ -39,11 +42,13 @@ describe('engine worker', () => {
     let y = x;
     for (let i = 0; i < 40; i++) y = G.tanh(G.matmul(y, x));
     await engine.load('busy', G.compile({ y }));
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 1);
-    await engine.run('busy', { x: f32([256, 256], Array.from({ length: 65536 }, (_, i) => Math.sin(i) / 256)) });
-    clearInterval(timer);
-    assert.ok(ticks > 0, 'timers fired during the run');
+    let settled = false;
+    const running = engine.run('busy', { x: f32([256, 256], Array.from({ length: 65536 }, (_, i) => Math.sin(i) / 256)) }).then((out) => { settled = true; return out; });
+    // Run on this thread, the graph would have finished (and its continuation run) before the
+    // event loop reached the next check phase; off-thread, the loop turns while it runs.
+    const turnedWhileRunning = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!settled)));
+    assert.ok(turnedWhileRunning, 'the event loop turned while the graph ran');
+    assert.deepEqual((await running).y.dims, [256, 256]);
   });
 
   test('a missing feed, a wrong dtype, wrong dims and an unknown feed each name the tensor', async () => {
@@ -102,14 +107,28 @@ test('close waits for a run in flight instead of aborting it', async () => {
   await assert.rejects(engine.run('long', {}), /engine is not running \(engine closed\)/);
 });
 
-test('asking for CUDA on a machine without it falls back to the CPU and says why', async () => {
+/** An NVIDIA GPU with a working driver, asked of the driver itself rather than of ORT. */
+const hasNvidiaGpu = (): boolean => {
+  const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' });
+  return r.status === 0 && /^GPU \d+:/m.test(r.stdout);
+};
+
+test('asking for CUDA uses it where it is installed, and elsewhere falls back to the CPU and says why', async () => {
   const logs: string[] = [];
   const engine = new Engine({ provider: 'cuda', threads: 1, log: (l) => logs.push(l) });
   try {
     const choice = await engine.load('g', affine('g', 1));
-    if (choice.provider === 'cuda') return; // a machine with CUDA installed: nothing to fall back from
+    const missingFiles = cudaUnavailableReason();
+    if (missingFiles === null && hasNvidiaGpu()) {
+      // provider files and a GPU: CUDA must be chosen (a failure shows ORT's reason)
+      assert.equal(choice.provider, 'cuda', `CUDA not chosen: ${JSON.stringify(choice.skipped)}`);
+      assert.deepEqual(choice.skipped, []);
+      assert.equal(logs[0], 'execution provider: cuda');
+      return;
+    }
     assert.equal(choice.provider, 'cpu');
     assert.equal(choice.skipped[0].provider, 'cuda');
+    if (missingFiles !== null) assert.equal(choice.skipped[0].reason, missingFiles);
     assert.match(logs[0], /^execution provider: cpu \(not used — cuda: .+\)$/);
   } finally {
     await engine.close();
