@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeDicom, dicomDisplayFrame, DicomError, readDicom, UnsupportedTransferSyntaxError } from '../../main/io/dicom.ts';
+import { decodeDicom, dicomDisplayFrame, DicomError, openDicom, readDicom, readDicomHeader, UnsupportedTransferSyntaxError } from '../../main/io/dicom.ts';
 import { dicomFile, EXPLICIT_LE, IMPLICIT_LE, pixelModule, type El } from '../helpers/dicom-writer.ts';
 
 const near = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6, what = '') => {
@@ -155,15 +155,34 @@ test('enhanced multi-frame: spacing, orientation, positions, rescale and window 
     { tag: 0x00289145, vr: 'SQ', value: [[{ tag: 0x00281052, vr: 'DS', value: [-5] }, { tag: 0x00281053, vr: 'DS', value: [2] }]] },
   ];
   const frame = (p: number[]): El[] => [{ tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: p }]] }];
-  const image = decodeDicom(
+  const bytes = dicomFile([
+    { tag: 0x52009229, vr: 'SQ', value: [shared] },
+    { tag: 0x52009230, vr: 'SQ', value: [frame([10, 20, 30]), frame([11, 22, 33])] },
+    ...pixelModule({ rows: 1, columns: 2, bits: 16, photometric: 'MONOCHROME2', frames: 2, pixels: Uint16Array.from([0, 1, 10, 100]) }),
+  ]);
+  const image = decodeDicom(bytes, 'enhanced.dcm');
+  near(image.frames[1], [15, 195]);
+  // the header gives each frame its own position and the shared values
+  const header = readDicomHeader(bytes, 'enhanced.dcm');
+  assert.deepEqual(
+    header.frames?.map((f) => [f.imagePositionPatient, f.imageOrientationPatient, f.pixelSpacing, f.sliceThickness, f.rescale]),
+    [
+      [[10, 20, 30], [1, 0, 0, 0, 1, 0], [0.5, 0.4], 9, { slope: 2, intercept: -5 }],
+      [[11, 22, 33], [1, 0, 0, 0, 1, 0], [0.5, 0.4], 9, { slope: 2, intercept: -5 }],
+    ],
+  );
+  // a per-frame rescale wins over the shared one, frame by frame
+  const perFrameRescale = (intercept: number): El => ({ tag: 0x00289145, vr: 'SQ', value: [[{ tag: 0x00281052, vr: 'DS', value: [intercept] }, { tag: 0x00281053, vr: 'DS', value: [1] }]] });
+  const varying = openDicom(
     dicomFile([
-      { tag: 0x52009229, vr: 'SQ', value: [shared] },
-      { tag: 0x52009230, vr: 'SQ', value: [frame([10, 20, 30]), frame([11, 22, 33])] },
+      { tag: 0x52009229, vr: 'SQ', value: [shared.filter((e) => e.tag !== 0x00289145)] },
+      { tag: 0x52009230, vr: 'SQ', value: [[...frame([10, 20, 30]), perFrameRescale(0)], [...frame([11, 22, 33]), perFrameRescale(-1000)]] },
       ...pixelModule({ rows: 1, columns: 2, bits: 16, photometric: 'MONOCHROME2', frames: 2, pixels: Uint16Array.from([0, 1, 10, 100]) }),
     ]),
-    'enhanced.dcm',
+    'varying.dcm',
   );
-  near(image.frames[1], [15, 195]);
+  near(varying.decodeFrame(0), [0, 1]);
+  near(varying.decodeFrame(1), [-990, -900]);
   assert.deepEqual(image.window, { center: 50, width: 350 });
   assert.deepEqual(image.rescale, { slope: 2, intercept: -5 });
   // the step between frames is the position difference (1,2,3) LPS, not SliceThickness

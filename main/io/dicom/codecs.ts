@@ -46,7 +46,8 @@ interface WasmDecoder {
 
 interface CodecModule {
   [decoder: string]: unknown;
-  getExceptionMessage?(e: unknown): [string, string];
+  /** a string, or [type, message], depending on the Emscripten version */
+  getExceptionMessage?(e: unknown): string | string[];
 }
 
 // lib "ES2022" has no WebAssembly types; the three calls used here
@@ -143,7 +144,8 @@ export function decodeWasm(codec: WasmCodec, data: Uint8Array): CodecFrame {
     let reason = e instanceof Error ? e.message : String(e);
     if (typeof e === 'number' && module.getExceptionMessage) {
       try {
-        reason = module.getExceptionMessage(e).filter(Boolean).join(': ');
+        const said = module.getExceptionMessage(e);
+        reason = Array.isArray(said) ? said.filter(Boolean).join(': ') : String(said);
       } catch {
         // keep the number
       }

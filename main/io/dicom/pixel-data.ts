@@ -67,13 +67,15 @@ export function nativeFrame(file: string, ds: DataSet, frame: number, l: PixelLa
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + base + bitStart / 8, count * (l.bitsAllocated / 8));
   const little = !bigEndian;
+  const words32 = bigEndian && px.vr === 'OW' && l.bitsAllocated === 32;
   const bits = l.bitsStored;
   const sign = 2 ** (bits - 1);
   for (let i = 0; i < count; i++) {
     let raw: number;
     if (l.bitsAllocated === 8) raw = view.getUint8(i ^ swap);
     else if (l.bitsAllocated === 16) raw = view.getUint16(2 * i, little);
-    else raw = view.getUint32(4 * i, little);
+    // OW is a stream of 16-bit words: big endian swaps each word, so a 32-bit cell is low word first
+    else raw = words32 ? view.getUint16(4 * i, false) + view.getUint16(4 * i + 2, false) * 65536 : view.getUint32(4 * i, little);
     // arithmetic, not 32-bit bit operators, so a 32-bit unsigned value stays positive
     let v = Math.floor(raw / 2 ** shift) % 2 ** bits;
     if (l.signed && v >= sign) v -= 2 * sign;
