@@ -1,6 +1,7 @@
 // The image workspace: prompt → live model preview → "Use this mask" → correct with the tools →
 // Accept (saved as the corrected mask). The viewer, tools and mask logic live in their own
-// modules; this component wires them to the API and to the action registry, which is the one
+// modules, and its state in three hooks (the mask being edited, the model's preview, accept and
+// leave); this component wires them to the API and to the action registry, which is the one
 // place keys, buttons and the shortcuts overlay come from.
 //
 // Per-image state (masks, slice, view, window, preview) resets when the image changes; the
@@ -8,14 +9,15 @@
 // so segmenting the same structure across a series is one keystroke per image.
 
 import { Alert, Group, Stack, Text } from '@mantine/core';
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ImageSummary, LabelInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../../bridge/api.ts';
-import { ImageMasks, type FrameMasks } from './mask-sessions.ts';
-import { createWorkspaceCommands, type Leave, type Settings } from './workspace-commands.ts';
+import { ImageMasks } from './mask-sessions.ts';
+import { createWorkspaceCommands, type Settings } from './workspace-commands.ts';
 import { workspaceActions } from './actions.ts';
-import type { Mask } from './mask/mask-ops.ts';
-import { PreviewController, type PreviewState } from './prompt/preview-controller.ts';
+import { useAcceptAndLeave } from './hooks/useAcceptAndLeave.ts';
+import { useEditableMask } from './hooks/useEditableMask.ts';
+import { usePreviewMask } from './hooks/usePreviewMask.ts';
 import { loadRecentPrompts, rememberPrompt, type KeyValueStore } from './prompt/recent-prompts.ts';
 import { createTools, type ToolEnv } from './tools/tools.ts';
 import { DisplayPanel } from './ui/DisplayPanel.tsx';
@@ -72,7 +74,8 @@ export function Workspace(props: WorkspaceProps) {
   const update = useCallback((patch: Partial<Settings>) => setSettings((s) => ({ ...s, ...patch })), []);
   // a label that no longer exists falls back to the first one
   const labelId = settings.labelId === null || props.labels.some((l) => l.id === settings.labelId) ? settings.labelId : (props.labels[0]?.id ?? null);
-  return <ImageWorkspace key={props.image.id} {...props} settings={{ ...settings, labelId }} update={update} />;
+  const shown = useMemo(() => ({ ...settings, labelId }), [settings, labelId]);
+  return <ImageWorkspace key={props.image.id} {...props} settings={shown} update={update} />;
 }
 
 function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate, onClose, onSaved }: WorkspaceProps & { settings: Settings; update(patch: Partial<Settings>): void }) {
@@ -100,132 +103,36 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
     };
   }, [masks]);
 
-  // ---- the mask being edited --------------------------------------------------------------
-  const [current, setCurrent] = useState<FrameMasks | null>(null);
-  const [maskError, setMaskError] = useState<string | null>(null);
-  const [modelVersion, setModelVersion] = useState(0);
-  useEffect(() => {
-    let live = true;
-    setMaskError(null);
-    void masks.session(frame, labelId).then((r) => {
-      if (!live) return;
-      if (r.ok) setCurrent(r.value);
-      else {
-        setCurrent(null);
-        setMaskError(r.error.message);
-      }
-    });
-    return () => {
-      live = false;
-    };
-  }, [masks, frame, labelId]);
-  // until the new slice's or label's mask is loaded nothing is editable (no edits on the wrong mask)
-  const editable = current && current.frame === frame && current.labelId === labelId ? current : null;
+  const tool = tools[settings.tool];
+  const { editable, error: maskError, model, modelSaved } = useEditableMask(masks, frame, labelId, tool);
   const session = editable?.session ?? null;
-  const subscribe = useCallback((cb: () => void) => (session ? session.onState(cb) : () => {}), [session]);
-  useSyncExternalStore(subscribe, () => session?.stateVersion ?? -1);
 
-  // a tool mid-gesture finishes on the mask it started on
-  useEffect(() => {
-    if (!editable) return;
-    return () => tools[latest.current.settings.tool].deactivate({ session: editable.session, brushSize: 1, hitRadius: 1 });
-  }, [editable, tools]);
-
-  // ---- preview ------------------------------------------------------------------------------
-  const [preview, setPreview] = useState<PreviewState>({ status: 'idle' });
-  const controller = useRef<PreviewController | null>(null);
-  const shownPrompt = useRef<string | null>(null);
-  useEffect(() => {
-    const c = new PreviewController(
-      (q) => api.previewMask({ imageId: image.id, frame: q.frame, prompt: q.prompt, threshold: q.threshold }),
-      (s) => {
-        setPreview(s);
-        // a new prompt's first preview turns the model layer on; threshold changes leave the toggle alone
-        if (s.status === 'ready' && s.query.prompt !== shownPrompt.current) {
-          shownPrompt.current = s.query.prompt;
-          update({ showModel: true });
-        }
-      },
-    );
-    controller.current = c;
-    return () => c.dispose();
-  }, [api, image.id, update]);
-  useEffect(() => {
-    controller.current?.request({ prompt: settings.prompt, threshold: settings.threshold, frame });
-  }, [settings.prompt, settings.threshold, frame]);
-  const previewMask = useMemo((): Mask | string | null => {
-    if (preview.status !== 'ready' || preview.query.frame !== frame) return null;
-    const r = preview.result;
-    if (r.width !== image.width || r.height !== image.height || r.pixels.length !== r.width * r.height) {
-      return `the model's mask is ${r.width}×${r.height} but the image is ${image.width}×${image.height}`;
-    }
-    return { width: r.width, height: r.height, pixels: r.pixels };
-  }, [preview, frame, image.width, image.height]);
-  const previewError = typeof previewMask === 'string' ? previewMask : null;
-  const usablePreview = typeof previewMask === 'string' ? null : previewMask;
-  const reference = useMemo(() => usablePreview ?? editable?.model ?? null, [usablePreview, editable, modelVersion]);
+  const onNewPrompt = useCallback(() => update({ showModel: true }), [update]); // threshold changes leave the toggle alone
+  const preview = usePreviewMask(api, image, { prompt: settings.prompt, threshold: settings.threshold, frame }, onNewPrompt);
+  const reference = preview.mask ?? model;
 
   const [recent, setRecent] = useState(() => loadRecentPrompts(storage(), projectId));
+  const remember = useCallback((prompt: string) => setRecent(rememberPrompt(storage(), projectId, prompt)), [projectId]);
 
-  // ---- saving and leaving -------------------------------------------------------------------
-  const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [status, setStatus] = useState(image.status);
-  const [guard, setGuard] = useState<Leave | null>(null);
+  const saver = useAcceptAndLeave({ masks, editable, prompt: settings.prompt, initialStatus: image.status, remember, onSaved, onClose, onNavigate });
+  const { accept, leave, showError, modelMaskSaved } = saver;
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const promptInput = useRef<HTMLInputElement>(null);
 
-  // commands and listeners read the newest state through this, so they are created once
-  const latest = useRef({ settings, editable, preview, usablePreview, frame, saving, guard, shortcutsOpen, onNavigate, onClose, onSaved });
-  latest.current = { settings, editable, preview, usablePreview, frame, saving, guard, shortcutsOpen, onNavigate, onClose, onSaved };
-
+  const brushSize = settings.brushSize;
   const env = useCallback((): ToolEnv | null => {
-    const m = latest.current.editable;
-    if (!m) return null;
+    if (!editable) return null;
     const v = stores.view.get();
-    return { session: m.session, brushSize: latest.current.settings.brushSize, hitRadius: v ? canvasLengthToImage(v.transform, HIT_CSS_PX) : 1 };
-  }, [stores]);
-
-  const accept = useCallback(async (): Promise<boolean> => {
-    const m = latest.current.editable;
-    if (!m || latest.current.saving) return false;
-    setSaving(true);
-    setSaveError(null);
-    setNotice(null);
-    // A mask drawn by hand is named by what the prompt bar says: unnamed, Adapt could not learn from it.
-    const typed = latest.current.settings.prompt.trim();
-    if (m.prompt === null && m.labelId === null && typed !== '') m.prompt = typed;
-    const r = await masks.saveAll(m);
-    setSaving(false);
-    if (!r.ok) {
-      setSaveError(`${r.error.message} — your mask is kept; try Accept again.`);
-      return false;
-    }
-    if (m.prompt) setRecent(rememberPrompt(storage(), projectId, m.prompt));
-    setStatus('corrected');
-    setNotice(r.value.length > 1 ? `Saved ${r.value.length} corrected masks` : 'Saved as the corrected mask');
-    latest.current.onSaved();
-    return true;
-  }, [masks, projectId]);
-
-  const perform = useCallback((l: Leave) => {
-    setGuard(null);
-    if (l.kind === 'close') latest.current.onClose();
-    else latest.current.onNavigate(l.delta);
-  }, []);
-  const leave = useCallback((l: Leave) => {
-    latest.current.editable?.session.commitStroke();
-    if (masks.dirty().length > 0) setGuard(l);
-    else perform(l);
-  }, [masks, perform]);
+    return { session: editable.session, brushSize, hitRadius: v ? canvasLengthToImage(v.transform, HIT_CSS_PX) : 1 };
+  }, [stores, editable, brushSize]);
 
   const stepFrame = useCallback((d: -1 | 1) => setFrame((f) => Math.min(image.frames - 1, Math.max(0, f + d))), [image.frames]);
 
+  // rebuilt when the state it reads changes; the key handler re-subscribes with it
   const commands = useMemo(
     () =>
       createWorkspaceCommands({
-        current: () => latest.current,
+        current: () => ({ settings, editable, usablePreview: preview.mask, preview: preview.state }),
         update,
         tools,
         env,
@@ -234,24 +141,22 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         stored,
         presets,
         masks,
-        remember: (prompt) => setRecent(rememberPrompt(storage(), projectId, prompt)),
+        remember,
         modelMaskSaved: () => {
-          setModelVersion((v) => v + 1);
-          // the image has a model mask now: its status (here and in the library's counts) moves on
-          setStatus((s) => (s === 'not-started' ? 'model' : s));
-          latest.current.onSaved();
+          modelSaved();
+          modelMaskSaved();
         },
-        showError: setSaveError,
+        showError,
         stepFrame,
         leave,
         accept: () => void accept(),
         focusPrompt: () => promptInput.current?.focus(),
         toggleShortcuts: () => setShortcutsOpen((o) => !o),
       }),
-    [env, tools, update, masks, projectId, stores, image, stored, stepFrame, leave, accept, presets],
+    [settings, editable, preview, update, tools, env, stores, image, stored, presets, masks, remember, modelSaved, modelMaskSaved, showError, stepFrame, leave, accept],
   );
 
-  const dialogOpen = useCallback(() => latest.current.guard !== null || latest.current.shortcutsOpen, []);
+  const dialogOpen = useCallback(() => saver.guard !== null || shortcutsOpen, [saver.guard, shortcutsOpen]);
   const spaceHeld = useWorkspaceKeys(commands, dialogOpen);
 
   // ---- view ---------------------------------------------------------------------------------
@@ -290,14 +195,14 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
     <Stack gap={0} h="100%" style={{ minHeight: 0 }}>
       <WorkspaceHeader
         image={image}
-        status={status}
+        status={saver.status}
         unsaved={dirtyCount > 0}
         labels={labels}
         labelId={labelId}
         onLabel={(l) => update({ labelId: l })}
         commands={commands}
         onClose={() => leave({ kind: 'close' })}
-        saving={saving}
+        saving={saver.saving}
         canAccept={!!editable}
       />
 
@@ -310,7 +215,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         labelId={labelId}
         onLabelChip={(l) => update({ prompt: l.prompts[0] ?? l.name, labelId: l.id })}
         recent={recent}
-        preview={previewError && preview.status === 'ready' ? { status: 'error', query: preview.query, error: { code: 'invalid', message: previewError } } : preview}
+        preview={preview.state}
         canUse={commands.state.hasPreview}
         onUse={() => commands.usePreview()}
         useTitle={workspaceActions.title('mask.use-preview')}
@@ -328,30 +233,30 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         redoLabel={session?.history.redoLabel ?? null}
       />
 
-      {(saveError || notice) && (
+      {(saver.error || saver.notice) && (
         <Alert
-          color={saveError ? 'red' : 'green'}
+          color={saver.error ? 'red' : 'green'}
           variant="light"
           py={4}
           mx="sm"
           withCloseButton
           closeButtonLabel="Dismiss"
-          onClose={() => (saveError ? setSaveError(null) : setNotice(null))}
-          role={saveError ? 'alert' : 'status'}
+          onClose={saver.dismiss}
+          role={saver.error ? 'alert' : 'status'}
         >
-          {saveError ?? notice}
+          {saver.error ?? saver.notice}
         </Alert>
       )}
 
       <Group gap={0} wrap="nowrap" align="stretch" style={{ flex: 1, minHeight: 0 }}>
         <div style={{ position: 'relative', flex: 1, minWidth: 0, display: 'flex', gap: 2 }}>
           {settings.sideBySide && (
-            <Pane caption={usablePreview ? 'Model preview' : 'Model mask'}>
+            <Pane caption={preview.mask ? 'Model preview' : 'Model mask'}>
               <Viewer {...viewerCommon} label="Model mask viewer" session={null} reference={reference} style={modelPaneStyle} tool={null} primary={false} />
             </Pane>
           )}
           <Pane caption={settings.sideBySide ? 'Corrected mask' : null}>
-            <Viewer {...viewerCommon} label="Image viewer" session={editable?.session ?? null} reference={reference} style={style} tool={editable ? tools[settings.tool] : null} primary />
+            <Viewer {...viewerCommon} label="Image viewer" session={editable?.session ?? null} reference={reference} style={style} tool={editable ? tool : null} primary />
           </Pane>
           {(frameState.error || maskError) && (
             <Alert color="red" title="Cannot show this image" style={{ position: 'absolute', top: 8, left: 8, right: 8 }}>
@@ -385,17 +290,14 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
 
       <ShortcutsOverlay opened={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
       <LeaveGuard
-        opened={guard !== null}
+        opened={saver.guard !== null}
         fileName={image.fileName}
         count={dirtyCount}
-        saving={saving}
-        error={saveError}
-        onStay={() => setGuard(null)}
-        onDiscard={() => guard && perform(guard)}
-        onSave={() => {
-          const g = guard;
-          void accept().then((ok) => ok && g && perform(g));
-        }}
+        saving={saver.saving}
+        error={saver.error}
+        onStay={saver.guardActions.stay}
+        onDiscard={saver.guardActions.discard}
+        onSave={saver.guardActions.save}
       />
     </Stack>
   );

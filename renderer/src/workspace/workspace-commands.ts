@@ -1,5 +1,5 @@
-// The workspace's commands (what actions and buttons call), built over the workspace's state
-// through getters, so the object is made once per image and always sees the newest state.
+// The workspace's commands (what actions and buttons call), built over the workspace's state:
+// the workspace rebuilds the object when that state changes, so commands never see a stale one.
 
 import type { ApiResult, ImageSummary, MaskRecord } from '../../../main/contract/contract.ts';
 import type { FrameMasks } from './mask-sessions.ts';
