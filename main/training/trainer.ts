@@ -86,7 +86,7 @@ const microSizes = (n: number, m: number): number[] => Array.from({ length: Math
 
 /** A copy of the trained parameters' current values. */
 const snapshot = (state: TrainState, names: Iterable<string>): Map<string, FloatTensor> =>
-  new Map([...names].map((name) => { const t = state.param(name); return [name, { shape: t.dims, data: new Float32Array(t.data as Float32Array) }]; }));
+  new Map([...names].map((name) => { const tensor = state.param(name); return [name, { shape: tensor.dims, data: new Float32Array(tensor.data as Float32Array) }]; }));
 
 export class Trainer {
   private readonly cached: boolean;
@@ -268,10 +268,11 @@ export class Trainer {
       const lr = plateau.state.lr;
       let lossSum = 0;
       let seen = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      for (let stepInEpoch = 0; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
         if (signal?.aborted) { stoppedBy = 'cancelled'; break epochs; }
         if (recipe.maxSteps !== null && state.step >= recipe.maxSteps) { stoppedBy = 'max-steps'; break; }
-        const batch = { samples: order.slice(s * recipe.batchSize, (s + 1) * recipe.batchSize), prompts: prompts.slice(s * recipe.batchSize, (s + 1) * recipe.batchSize) };
+        const [from, to] = [stepInEpoch * recipe.batchSize, (stepInEpoch + 1) * recipe.batchSize];
+        const batch = { samples: order.slice(from, to), prompts: prompts.slice(from, to) };
         const stepStart = Date.now();
         const loss = await this.step(state, batch, lr);
         stepMs += Date.now() - stepStart;
@@ -279,7 +280,7 @@ export class Trainer {
         lossSum += loss * batch.samples.length;
         seen += batch.samples.length;
         stepsThisRun++;
-        emit({ phase: 'training', step: state.step, epoch, done: s + 1, total: stepsPerEpoch, loss, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: eta(epoch, s + 1) });
+        emit({ phase: 'training', step: state.step, epoch, done: stepInEpoch + 1, total: stepsPerEpoch, loss, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: eta(epoch, stepInEpoch + 1) });
       }
       if (seen === 0) break; // max-steps reached exactly at an epoch boundary
       emit({ phase: 'validating', step: state.step, epoch, done: 0, total: val.length, loss: null, lr, valDice: lastVal?.dice ?? null, valLoss: lastVal?.loss ?? null, eta: eta(epoch, Math.ceil(seen / recipe.batchSize)) });
@@ -303,7 +304,7 @@ export class Trainer {
       if (stoppedBy === 'max-steps' || (recipe.maxSteps !== null && state.step >= recipe.maxSteps)) { stoppedBy = 'max-steps'; break; }
       if (stop.stop && epoch + 1 < recipe.maxEpochs) { stoppedBy = 'early-stopping'; break; }
     }
-    const last = new Map([...init.keys()].map((name) => { const t = state.param(name); return [name, { shape: t.dims, data: t.data as Float32Array }]; }));
+    const last = new Map([...init.keys()].map((name) => { const tensor = state.param(name); return [name, { shape: tensor.dims, data: tensor.data as Float32Array }]; }));
     return { best, last, bestEpoch, bestValDice: bestDice, epochs: history.length, steps: state.step, history, stoppedBy, resumedFrom };
   }
 

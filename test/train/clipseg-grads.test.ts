@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeAdapters } from '../../main/engine/model/adapters.ts';
 import { parseClipSegConfig, pooledIndex } from '../../main/engine/model/config.ts';
 import { interpolatePositionTable } from '../../main/engine/model/position-table.ts';
-import { readRawTensor, readSafetensorsHeader, readTensors } from '../../main/engine/model/safetensors.ts';
+import { type FloatTensor, readRawTensor, readSafetensorsHeader, readTensors } from '../../main/engine/model/safetensors.ts';
 import { positionTableName } from '../../main/engine/model/vision-tower.ts';
 import type { HostTensor } from '../../main/engine/runtime/host-tensor.ts';
 import { GraphSession, toOrt, type WeightStore } from '../../main/engine/runtime/session.ts';
@@ -59,7 +59,7 @@ function frozenStore(trained: Set<string>): WeightStore {
 }
 
 /** The VLC adapter file cut down to a variant's modules. */
-function adapterTensors(variant: string): Map<string, { shape: number[]; data: Float32Array }> {
+function adapterTensors(variant: string): Map<string, FloatTensor> {
   const file = `${dir}adapters_${variant.slice(0, 2)}.safetensors`;
   const parts = variant.slice(3);
   return new Map([...readTensors(file)].filter(([n]) => /^(v_|vision_)/.test(n) || (parts.includes('l') && /^(l_|text_)/.test(n)) || (parts.endsWith('c') && n.startsWith('cond_adapter'))));
