@@ -13,7 +13,7 @@ import { type ManifestFile, type ModelManifest, sha256File, writeManifest } from
 import { ModelFolderError, readClipSegConfig, type ModelFolderInfo } from './model-folder.ts';
 import { checkModelName, commitStagedModel, differentModelError, inspectExisting, ModelRegistryError, type InstallResult } from './registry.ts';
 import { DownloadError, hubGet, isValidRepo, listRepoFiles, resolveUrl, serverMessage, TransientError, type FetchImpl, type HubTarget, type RepoFile } from './hub.ts';
-import { processAlive } from '../fs/process-alive.ts';
+import { acquirePidLock } from '../fs/pid-lock.ts';
 
 export { DownloadError } from './hub.ts';
 
@@ -278,18 +278,10 @@ async function fetchFile(ctx: Context, f: RepoFile): Promise<ManifestFile> {
 
 /** Holds `<modelsDir>/.staging-<name>.lock` so two downloads never write one staging folder. */
 function acquireLock(path: string): () => void {
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8'));
-      if (pid !== process.pid && processAlive(pid)) throw new DownloadError(`another download into the same folder is running (process ${pid}); wait for it, or delete ${path} if it is gone`);
-      rmSync(path, { force: true }); // left by a process that no longer runs
-    }
-  }
-  throw new DownloadError(`cannot take the lock ${path}`);
+  const lock = acquirePidLock(path, 'a model download', (owner) =>
+    new DownloadError(`another download into the same folder is running (process ${owner.pid}); wait for it, or delete ${path} if it is gone`),
+  );
+  return lock.release;
 }
 
 /** True when the installed model holds exactly the listed files with the listed bytes. */

@@ -29,5 +29,19 @@ test('a garbled lock file (owner died while writing it) is stale', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'jobs.lock'), '{"pid":');
   const lock = acquireDataLock(dir, 'x');
+  const owner = JSON.parse(readFileSync(lock.path, 'utf8'));
+  assert.equal(owner.pid, process.pid);
+  assert.equal(owner.purpose, 'x');
   lock.release();
+  assert.equal(existsSync(lock.path), false);
+});
+
+test('a second take in the same process is refused, naming the holder', (t) => {
+  const dir = tempDir(t);
+  const lock = acquireDataLock(dir, 'the app');
+  try {
+    assert.throws(() => acquireDataLock(dir, 'delineate import'), (e: Error) => e instanceof DataFolderBusyError && e.message.includes(`in use by the app (pid ${process.pid}`));
+  } finally {
+    lock.release();
+  }
 });
