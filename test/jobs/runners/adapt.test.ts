@@ -80,13 +80,26 @@ test('adapt trains on the corrections, reports the candidate against the base mo
   assert.equal(stored.metrics.dsc, r.candidate.dsc.mean);
   assert.ok(existsSync(core.store.adapters.filePath(r.adapterId)));
   assert.deepEqual(readdirSync(dataPaths.adapters(core.dataDir)).filter((f) => f.endsWith('.checkpoint')), []);
-  // Activating it changes what previews use.
+  // Activating it changes the pixels previews draw, and rolling back restores the base model's
+  // exactly. The mask is swept over thresholds: the probabilities move, but a single threshold
+  // need not be crossed by any of them.
   const image = core.store.images.list(projectId)[5];
-  const before = ok(await core.api.previewMask({ imageId: image.id, prompt: 'circle' }));
-  assert.equal(before.adapterId, null);
+  const sweep = async (adapterId: number | null): Promise<Uint8Array[]> => {
+    const masks: Uint8Array[] = [];
+    for (let i = 1; i < 40; i++) {
+      const p = ok(await core.api.previewMask({ imageId: image.id, prompt: 'circle', threshold: i / 40 }));
+      assert.equal(p.adapterId, adapterId);
+      masks.push(Uint8Array.from(p.pixels));
+    }
+    return masks;
+  };
+  const differing = (a: Uint8Array[], b: Uint8Array[]) => a.reduce((n, m, i) => n + m.reduce((k, v, j) => k + (v !== b[i][j] ? 1 : 0), 0), 0);
+  const base = await sweep(null);
   ok(await core.api.activateAdapter({ adapterId: r.adapterId }));
-  const afterPreview = ok(await core.api.previewMask({ imageId: image.id, prompt: 'circle' }));
-  assert.equal(afterPreview.adapterId, r.adapterId);
+  const adapted = await sweep(r.adapterId);
+  assert.ok(differing(base, adapted) > 0, 'the active adapter changes no preview pixel at any threshold');
+  ok(await core.api.rollbackAdapter({ projectId }));
+  assert.equal(differing(base, await sweep(null)), 0, 'back on the base model, previews match the base model again');
 });
 
 test('adapt refuses baselines and bad settings by name, and projects with too few corrections', async () => {
