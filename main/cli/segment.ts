@@ -1,5 +1,7 @@
 // `delineate segment`: one image, one or more prompts, against one cached image encoding. Writes
 // the mask (PNG 0/255, or NIfTI with the source's geometry) and optionally the raw logits (.npy).
+// A volume (several slices, a 4-D NIfTI's chosen volume) goes to segment-volume.ts unless --frame
+// asks for one slice.
 
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -9,7 +11,6 @@ import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
 import { writeNpy } from '../engine/model/npy.ts';
-import { type ImportItem, scanImport } from '../io/import-scan.ts';
 import { binaryMaskToPng } from '../io/png-mask.ts';
 import { sliceGeometry } from '../io/geometry.ts';
 import { writeGreyImage, writeLabelMask } from '../io/nifti.ts';
@@ -17,10 +18,13 @@ import { writeFileAtomic } from '../fs/atomic.ts';
 import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { Raster } from '../io/raster.ts';
+import { openVolumeFile, VolumeChoiceError, type VolumeInput } from '../inference/volume-source.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 import { segmentProject } from './segment-project.ts';
+import { segmentVolumeCommand, volumeHelp } from './segment-volume.ts';
 
 const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [--adapter FILE] [options]
+       delineate segment --image VOLUME|SERIES_DIR --prompt TEXT [--slices A:B] [--volume t] --out mask.nii.gz|mask.nii|mask.dcm|DIR
        delineate segment --project NAME --prompt TEXT [--label NAME] [--all-frames] [--threshold T]
 
   --project NAME     segment every image of a project (middle frame, or --all-frames) as a
@@ -28,8 +32,9 @@ const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT
                      adapter (review them in the app, or: delineate export --kind model)
 
   --model DIR|NAME   model folder or installed model name (default: the installed one)
-  --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); volumes use --frame (default middle)
-  --frame N          slice/frame of a volume or multi-frame DICOM (0-based)
+  --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); a volume is segmented whole (below)
+  --frame N          only this slice/frame of a volume or multi-frame DICOM (0-based), written as a
+                     one-slice image with that slice's geometry
   --prompt TEXT      what to segment; repeat for several prompts (one image encoding serves all)
   --prompts FILE     more prompts, one per line (blank lines and lines starting with # skipped)
   --adapter FILE     VLSM-Adapter modules (safetensors, reference module names) to apply
@@ -40,7 +45,8 @@ const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT
   --logits PATH      raw float32 logits at model resolution as .npy [H, W] (a folder for several prompts)
   --data DIR         data folder holding installed models
   --provider P       auto | cuda | webgpu | cpu      --threads N   CPU threads
-  --json             one JSON line per prompt`;
+  --json             one JSON line per prompt
+${volumeHelp}`;
 
 const maskFormats = ['png', 'nii', 'nii.gz'] as const;
 type MaskFormat = (typeof maskFormats)[number];
@@ -70,16 +76,15 @@ function readPrompts(lists: Record<string, string[]>, file: string | undefined):
   return prompts;
 }
 
-/** Reads the image the way import does: any supported format, as the 8-bit raster the model sees. */
-async function openImage(path: string, frame: number | undefined): Promise<{ item: ImportItem; frame: number; raster: Raster }> {
-  for await (const entry of scanImport([path], { thumbnailSize: 16 })) {
-    if (entry.kind === 'failure') throw new Error(`${entry.path}: ${entry.reason}`);
-    if (entry.kind === 'medvlsm-dataset') throw new UsageError(`--image ${path} is a dataset folder; give one image file`);
-    const k = frame ?? entry.defaultFrame;
-    if (k < 0 || k >= entry.frames) throw new UsageError(`--frame ${k}: ${path} has frames 0..${entry.frames - 1}`);
-    return { item: entry, frame: k, raster: await entry.loadFrame(k) };
+/** The image or volume named by --image; a 4-D NIfTI without --volume is a usage error saying how to pick. */
+async function openInput(path: string, volume: number | undefined, series: string | undefined): Promise<VolumeInput> {
+  if (series !== undefined) throw new UsageError(`--series ${series}: DICOM series folders are not readable yet`);
+  try {
+    return await openVolumeFile(path, { volume });
+  } catch (e) {
+    if (e instanceof VolumeChoiceError) throw new UsageError(e.message);
+    throw e;
   }
-  throw new UsageError(`--image ${path}: no image found`);
 }
 
 export async function segmentCommand(argv: string[]): Promise<void> {
@@ -88,6 +93,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     threshold: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, logits: { type: 'string' }, data: { type: 'string' },
     provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
     project: { type: 'string' }, label: { type: 'string' }, 'all-frames': { type: 'boolean' },
+    slices: { type: 'string' }, volume: { type: 'string' }, series: { type: 'string' }, batch: { type: 'string' },
   }, help);
   const prompts = readPrompts(lists, values.prompts);
   const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
@@ -98,6 +104,17 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!values.image) throw new UsageError(`--image (or --project) is required\n\n${help}`);
+  if (values.frame !== undefined && values.slices !== undefined) throw new UsageError('--frame segments one slice, --slices a range of the volume: give one of them');
+  const volume = values.volume === undefined ? undefined : intOption(values.volume, 'volume', 0, 0);
+  const input = await openInput(values.image, volume, values.series);
+  if (values.frame === undefined && (input.source.slices > 1 || values.slices !== undefined || /\.dcm$/i.test(values.out ?? ''))) {
+    await segmentVolumeCommand({
+      input, prompts, threshold, out: values.out, format: values.format, slices: values.slices, batch: values.batch, logits: values.logits,
+      model: values.model, adapter: values.adapter, data: values.data, provider: values.provider, threads: values.threads, json: flags.json ?? false,
+    });
+    return;
+  }
+  if (values.batch !== undefined) throw new UsageError(`--batch applies to volumes; ${values.image} is one image`);
   const format = (values.format ?? 'png') as MaskFormat;
   if (!maskFormats.includes(format)) throw new UsageError(`--format must be png, nii or nii.gz, got '${values.format}'`);
   const several = prompts.length > 1;
@@ -108,7 +125,10 @@ export async function segmentCommand(argv: string[]): Promise<void> {
 
   const info = resolveModel(values.model, dataPaths.models(dataFolder(values.data)));
   const modelDir = info.dir;
-  const { item, frame, raster } = await openImage(values.image, values.frame === undefined ? undefined : Number(values.frame));
+  const frame = values.frame === undefined ? Math.floor(input.source.slices / 2) : Number(values.frame);
+  if (frame >= input.source.slices) throw new UsageError(`--frame ${frame}: ${values.image} has frames 0..${input.source.slices - 1}`);
+  const raster = await input.source.read(frame);
+  const item = { width: input.source.width, height: input.source.height };
   const engine = new Engine({ provider: providerOption(values.provider), threads: values.threads ? intOption(values.threads, 'threads', 2) : undefined });
   try {
     const t0 = performance.now();
@@ -121,7 +141,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     const loadMs = performance.now() - t0;
     const size = model.preprocess.height;
     const t1 = performance.now();
-    const key = `${item.contentHash}:${frame}`;
+    const key = `cli:${frame}`;
     await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
     const encodeMs = performance.now() - t1;
     if (!flags.json) console.error(`model ${modelDir} loaded in ${(loadMs / 1000).toFixed(1)} s; image ${item.width}×${item.height} encoded in ${encodeMs.toFixed(0)} ms`);
@@ -135,7 +155,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
       const name = `${String(n + 1).padStart(2, '0')}-${slug(prompt)}`;
       if (values.out) {
         const path = several ? (mkdirSync(values.out, { recursive: true }), join(values.out, `${name}.${format}`)) : values.out;
-        written.push(...writeMask(path, mask, item, frame, raster));
+        written.push(...writeMask(path, mask, input, frame, raster));
       }
       if (values.logits) {
         const path = several ? (mkdirSync(values.logits, { recursive: true }), join(values.logits, `${name}.npy`)) : values.logits;
@@ -156,7 +176,8 @@ export async function segmentCommand(argv: string[]): Promise<void> {
  * for volumes); for PNG/JPEG sources the image itself is written beside it with the same header,
  * so the two overlay in any viewer.
  */
-function writeMask(path: string, mask: Uint8Array, item: ImportItem, frame: number, raster: Raster): string[] {
+function writeMask(path: string, mask: Uint8Array, input: VolumeInput, frame: number, raster: Raster): string[] {
+  const item = { kind: input.kind, width: input.source.width, height: input.source.height, frames: input.source.slices, geometry: input.geometry };
   if (existsAsFolder(path)) throw new UsageError(`--out ${path} is a folder; give a file name ending in .png, .nii or .nii.gz`);
   const format = formatOf(path);
   if (format === 'png') {
