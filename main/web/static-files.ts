@@ -1,8 +1,13 @@
 // The renderer bundle as files: only what lies inside the bundle folder, with exact content types
-// (nosniff is on) and no caching of index.html, so a rebuilt bundle is picked up on reload.
+// (nosniff is on) and no caching of index.html, so a rebuilt bundle is picked up on reload; plus
+// the app icon for /favicon.ico.
 
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The app icon (scripts/make-icon.ts), answered for /favicon.ico, which browsers ask for unprompted. */
+export const APP_ICON = fileURLToPath(new URL('../../resources/favicon.ico', import.meta.url));
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -62,6 +67,9 @@ export async function staticFile(rootDir: string, urlPath: string): Promise<Stat
   }
   if (path.includes('\0')) return { status: 400, message: 'malformed URL path' };
   let file = path === '/' ? index : resolve(root, `.${path}`);
+  if (path === '/favicon.ico' && !(await isFile(file)) && (await isFile(APP_ICON))) {
+    return { status: 200, body: await readFile(APP_ICON), headers: { 'Content-Type': CONTENT_TYPES['.ico'], 'Cache-Control': 'no-cache' } };
+  }
   if (!inside(root, file)) return { status: 404, message: 'not found' };
   if (!(await isFile(file))) {
     if (extname(path) !== '') return { status: 404, message: 'not found' };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -105,8 +105,19 @@ function refused(address: string, port: number): Promise<string> {
 test('listens on 127.0.0.1 only', async () => {
   assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   assert.equal(await refused('127.0.0.1', host.port), 'connected');
+  // Probed from every other address this host has: 127.0.0.2 (on Linux all of 127/8 is loopback),
+  // ::1 and the real interfaces. A server bound to every interface is the control: the probe must
+  // reach it on some address, or the check below would pass on a host with nothing to probe from.
   const others = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
-  for (const address of ['::1', ...others]) assert.notEqual(await refused(address, host.port), 'connected', `reachable on ${address}`);
+  const probes = ['127.0.0.2', '::1', ...others];
+  const control = createServer((c) => c.destroy());
+  await new Promise<void>((resolve) => control.listen(0, resolve)); // no host: '::' (dual stack), else 0.0.0.0
+  const controlPort = (control.address() as AddressInfo).port;
+  const reachable: string[] = [];
+  for (const address of probes) if ((await refused(address, controlPort)) === 'connected') reachable.push(address);
+  await new Promise((resolve) => control.close(resolve));
+  assert.ok(reachable.length > 0, `none of ${probes.join(', ')} reaches a server listening on every interface: nothing to probe the host from`);
+  for (const address of reachable) assert.notEqual(await refused(address, host.port), 'connected', `reachable on ${address}`);
 });
 
 test('operations round-trip through the web bridge, bytes both ways, with job events over the WebSocket', async () => {
@@ -309,4 +320,21 @@ test('the bundle is served with a strict CSP, nosniff and index.html uncached; n
     assert.ok(!r.body.includes('"name"'), path);
   }
   assert.equal((await raw({ method: 'DELETE', path: '/' })).status, 405);
+});
+
+test('/favicon.ico is the app icon: an ICO whose entries are PNGs of its stated sizes', async () => {
+  const res = await fetch(new URL('/favicon.ico', host.url));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/x-icon');
+  const ico = Buffer.from(await res.arrayBuffer());
+  assert.deepEqual([...ico.subarray(0, 4)], [0, 0, 1, 0], 'ICO header');
+  const count = ico.readUInt16LE(4);
+  assert.ok(count >= 1);
+  for (let i = 0; i < count; i++) {
+    const e = 6 + 16 * i;
+    const [size, offset] = [ico.readUInt32LE(e + 8), ico.readUInt32LE(e + 12)];
+    const png = decode(ico.subarray(offset, offset + size));
+    assert.equal(png.width, ico.readUInt8(e) || 256, `entry ${i} width`);
+    assert.equal(png.height, ico.readUInt8(e + 1) || 256, `entry ${i} height`);
+  }
 });
