@@ -63,7 +63,7 @@ test('one job runs at a time; the others wait queued, in order', async (t) => {
     order.push(job.id);
     firstStarted();
     await gate;
-    await new Promise((r) => setTimeout(r, 2));
+    await Promise.resolve(); // the next job must not start while this one is still finishing
     running--;
     return null;
   };
@@ -135,13 +135,20 @@ test('a runner that throws fails its job with the error text, and the stack goes
 });
 
 test('progress is an event every time but written to the store at most once per interval', async (t) => {
+  // the clock is the test's: the interval passes when the test moves it, not when the machine gets to it
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
   const { store } = tempStore(t);
   let writes = 0;
+  let trailingWritten!: () => void;
+  const trailing = new Promise<void>((r) => (trailingWritten = r));
   const setProgress = store.jobs.setProgress.bind(store.jobs);
   store.jobs.setProgress = (id, p) => {
     writes++;
     setProgress(id, p);
+    if (writes === 2) trailingWritten();
   };
+  let burstDone!: () => void;
+  const burst = new Promise<void>((r) => (burstDone = r));
   let events = 0;
   let stored: unknown;
   const queue = new JobQueue(
@@ -150,7 +157,8 @@ test('progress is an event every time but written to the store at most once per 
       'segment-batch': async (job, ctx) => {
         for (let i = 1; i <= 1000; i++) ctx.progress({ done: i, total: 1000 });
         stored = ctx.store.jobs.get(job.id)!.progress; // right after the burst: only the first write
-        await sleep(300, ctx.signal); // the trailing write lands once the interval has passed
+        burstDone();
+        await trailing;
         return null;
       },
     },
@@ -159,6 +167,12 @@ test('progress is an event every time but written to the store at most once per 
   queue.subscribe((e) => e.type === 'progress' && events++);
   queue.start();
   const job = queue.enqueue('segment-batch');
+  await burst;
+  assert.equal(writes, 1, 'the first report is written at once');
+  t.mock.timers.tick(199);
+  assert.equal(writes, 1, 'nothing more before the interval has passed');
+  t.mock.timers.tick(1);
+  assert.equal(writes, 2, 'the last report is written once it has');
   await queue.idle();
   assert.equal(events, 1000);
   assert.deepEqual(stored, { done: 1, total: 1000 });
