@@ -14,7 +14,7 @@ import { isMedVlsmDatasetFolder, readMedVlsmDataset, type MedVlsmDataset } from 
 import { decodeNifti, niftiSlice, type NiftiVolume } from './nifti.ts';
 import type { Raster } from './raster.ts';
 import { makeThumbnail } from './thumbnail.ts';
-import { applyWindow, checkWindow, defaultWindow, type Window } from './window.ts';
+import { applyWindow, checkWindow, defaultWindow, windowForRange, type Window } from './window.ts';
 
 export { makeThumbnail } from './thumbnail.ts';
 
@@ -290,7 +290,7 @@ function dicomFile(image: DicomImage, path: string): DecodedFile {
   const frames = image.frames.length;
   const colour = image.samplesPerPixel === 3;
   // one window for every frame, so a multi-frame series does not flicker from frame to frame
-  const window = colour ? null : (image.window ?? defaultWindow(range(image.frames)));
+  const window = colour ? null : (image.window ?? defaultWindow(image.frames, { modality: image.modality }));
   const meta: Described = {
     kind: 'dicom',
     format: 'dicom',
@@ -317,8 +317,9 @@ function niftiFile(volume: NiftiVolume, path: string): DecodedFile {
   const [width, height] = volume.geometry.dims;
   const frames = volume.geometry.dims[2];
   const { calMin, calMax } = volume.header;
-  // cal_min/cal_max is the writer's intended display range; else the whole volume's range
-  const window = calMax > calMin ? defaultWindow([calMin, calMax]) : defaultWindow(range([volume.data]));
+  // cal_min/cal_max is the writer's intended display range; else a robust range of the volume (NIfTI
+  // has no modality: taken as non-CT, window.ts)
+  const window = calMax > calMin ? windowForRange(calMin, calMax) : defaultWindow([volume.data]);
   const meta: Described = {
     kind: 'nifti',
     format: 'nifti',
@@ -338,20 +339,6 @@ function niftiFile(volume: NiftiVolume, path: string): DecodedFile {
     return { width, height, channels: 1, bitDepth: 8, data: applyWindow(niftiSlice(volume, frame).values, w ?? window) };
   };
   return { meta, display };
-}
-
-/** [min, max] over all arrays, ignoring NaN; [] when there is no number. */
-function range(arrays: ArrayLike<number>[]): number[] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const a of arrays) {
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return min <= max ? [min, max] : [];
 }
 
 function checkFrame(frame: number, frames: number, path: string): void {

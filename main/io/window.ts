@@ -76,20 +76,111 @@ export function applyWindow(values: ArrayLike<number>, window: Window, invert = 
   return out;
 }
 
+/** What decides a default window besides the values: the header's own window, and the modality. */
+export interface WindowSource {
+  window?: Window | null;
+  modality?: string | null;
+}
+
 /**
- * The window to show an image with: the header's first window if it has one, else the one that
- * maps the smallest value to 0 and the largest to 255 under {@link applyWindow}.
+ * The percentiles a non-CT image's default window spans. MR, PET, ultrasound and 16-bit PNG
+ * values have no absolute unit, and a few hot voxels (vessels, fat, a reconstruction spike) are
+ * common: 0.5–99.5 % keeps one bright voxel from turning the rest flat grey, and still shows
+ * everything but the extreme 1 %.
  */
-export function defaultWindow(values: ArrayLike<number>, header?: { window?: Window }): Window {
+export const ROBUST_PERCENTILES = [0.5, 99.5] as const;
+
+/** Values sorted for the percentiles at most: above this a fixed pseudo-random sample stands in (1 Mi values ≈ 8 MiB, ~0.1 s to sort). */
+export const PERCENTILE_SAMPLE = 1 << 20;
+
+/**
+ * The window to show an image with:
+ * - the header's own window when it has one (DICOM WindowCenter/Width);
+ * - CT (modality 'CT': Hounsfield units, an absolute scale): the full range, smallest value to 0
+ *   and largest to 255 under {@link applyWindow};
+ * - anything else (MR and other modalities, NIfTI, which has no modality, 16-bit PNG): the
+ *   {@link ROBUST_PERCENTILES} range, over all of `values` (every frame of a volume, so slices
+ *   share one window and do not flicker; the middle slice alone can miss what the rest holds),
+ *   sampled above {@link PERCENTILE_SAMPLE} values. A range that collapses (more than 99 % one
+ *   value) falls back to the full range.
+ * `values` is one array, or one per frame. NaN is ignored.
+ */
+export function defaultWindow(values: ArrayLike<number> | readonly ArrayLike<number>[], header?: WindowSource): Window {
   if (header?.window) return header.window;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  if (min > max) return { center: 0.5, width: 1 }; // empty or all NaN
+  const arrays = isFrameList(values) ? values : [values as ArrayLike<number>];
+  const full = valueRange(arrays);
+  if (!full) return { center: 0.5, width: 1 }; // empty or all NaN
+  if (header?.modality === 'CT') return windowForRange(full[0], full[1]);
+  const [lo, hi] = percentileRange(arrays, ROBUST_PERCENTILES[0], ROBUST_PERCENTILES[1]);
+  return lo < hi ? windowForRange(lo, hi) : windowForRange(full[0], full[1]);
+}
+
+/** The window that maps `min` to 0 and `max` to 255 under {@link applyWindow} (cal_min/cal_max, a value range). */
+export function windowForRange(min: number, max: number): Window {
   // solve c − 0.5 ∓ (w − 1)/2 = min, max for w and c
   return { center: (min + max) / 2 + 0.5, width: max - min + 1 };
+}
+
+function isFrameList(v: ArrayLike<number> | readonly ArrayLike<number>[]): v is readonly ArrayLike<number>[] {
+  return v.length > 0 && typeof v[0] === 'object' && v[0] !== null;
+}
+
+function valueRange(arrays: readonly ArrayLike<number>[]): [number, number] | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  }
+  return min <= max ? [min, max] : null;
+}
+
+/**
+ * numpy.percentile's default ('linear') at `pLow` and `pHigh` over the numbers in `arrays`, all of
+ * them up to {@link PERCENTILE_SAMPLE}, else a sample of that many drawn with a fixed seed (the
+ * same file always gets the same window; a regular stride could line up with the image's columns).
+ */
+function percentileRange(arrays: readonly ArrayLike<number>[], pLow: number, pHigh: number): [number, number] {
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const take = Math.min(total, PERCENTILE_SAMPLE);
+  const picked = new Float64Array(take);
+  let n = 0;
+  if (total <= PERCENTILE_SAMPLE) {
+    for (const a of arrays) for (let i = 0; i < a.length; i++) if (a[i] === a[i]) picked[n++] = a[i];
+  } else {
+    const starts: number[] = [];
+    let at = 0;
+    for (const a of arrays) {
+      starts.push(at);
+      at += a.length;
+    }
+    let seed = 0x9e3779b9;
+    for (let s = 0; s < take; s++) {
+      // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      const g = Math.floor(((seed >>> 0) / 2 ** 32) * total);
+      // the frame holding g: the last start ≤ g
+      let f = 0;
+      for (let hi = arrays.length - 1; f < hi; ) {
+        const mid = (f + hi + 1) >> 1;
+        if (starts[mid] <= g) f = mid;
+        else hi = mid - 1;
+      }
+      const x = arrays[f][g - starts[f]];
+      if (x === x) picked[n++] = x;
+    }
+  }
+  const sorted = picked.subarray(0, n).sort();
+  const at = (p: number) => {
+    const rank = (p / 100) * (sorted.length - 1);
+    const lo = Math.floor(rank);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    return sorted[lo] + (rank - lo) * (sorted[hi] - sorted[lo]);
+  };
+  return [at(pLow), at(pHigh)];
 }

@@ -85,7 +85,7 @@ test('NIfTI: the window applies after scl_slope/scl_inter; cal_min..cal_max is t
 
 test('16-bit grey PNG: the raw values are windowed; alpha is scaled, not windowed', async () => {
   const { path, hash } = put('wide16.png', encode({ width: 4, height: 1, data: Uint16Array.from([1000, 65535, 2000, 0, 3000, 65535, 4000, 32896]), depth: 16, channels: 2 }));
-  // the import window spans 1000..4000 (c 2500.5, w 3001): 2000 → (−500/3000 + 0.5)·255 = 85
+  // the import window spans the 0.5..99.5 percentiles 1015..3985 (c 2500.5, w 2971): 2000 → (−500/2970 + 0.5)·255 = 84.6 → 85
   assert.deepEqual(await grey(path, hash, 0), [0, 255, 85, 0, 170, 255, 255, 128]);
   // c 2000, w 1000: edges 1500 and 2499; 2000 → (0.5/999 + 0.5)·255 = 127.63
   assert.deepEqual(await grey(path, hash, 0, { center: 2000, width: 1000 }), [0, 255, 128, 0, 255, 255, 255, 128]);

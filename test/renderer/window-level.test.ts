@@ -8,6 +8,7 @@ import {
   IDENTITY_WINDOW,
   isIdentityLut,
   presetsApply,
+  windowUnits,
   storedWindow,
   valueOfGrey,
   windowValue,
@@ -60,13 +61,17 @@ describe('window/level remap of the stored 8-bit frame', () => {
     assert.equal(dragWindow(start, -10000, 0, FULL_CT).width, 1);
   });
 
-  it('offers CT presets only where the stored window is in known modality units', () => {
-    const base = { window: FULL_CT, fileName: 'a.dcm' };
+  it('offers CT presets and the HU unit only for CT (an MR or a NIfTI has arbitrary units)', () => {
+    const base = { window: FULL_CT };
     assert.equal(presetsApply({ ...base, modality: 'CT' }), true);
-    assert.equal(presetsApply({ ...base, modality: 'MR' }), false);
-    assert.equal(presetsApply({ ...base, modality: null, fileName: 'liver.nii.gz' }), true);
-    assert.equal(presetsApply({ ...base, modality: null, fileName: 'x.png' }), false);
-    assert.equal(presetsApply({ window: null, modality: 'CT', fileName: 'a.dcm' }), false);
+    assert.equal(windowUnits({ ...base, modality: 'CT' }), ' HU');
+    for (const modality of ['MR', 'PT', 'DX', null]) {
+      assert.equal(presetsApply({ ...base, modality }), false, String(modality));
+      assert.equal(windowUnits({ ...base, modality }), '', String(modality));
+    }
+    // an 8-bit CT screenshot: no modality units to speak of
+    assert.equal(presetsApply({ window: null, modality: 'CT' }), false);
+    assert.equal(windowUnits({ window: null, modality: 'CT' }), '');
   });
 
   it('remaps colour channels and keeps alpha', () => {

@@ -33,7 +33,7 @@ import { WorkspaceHeader } from './ui/WorkspaceHeader.tsx';
 import { createViewStores } from './ui/view-stores.ts';
 import type { OverlayStyle } from './ui/viewer-renderer.ts';
 import { canvasLengthToImage } from './view/coords.ts';
-import { presetsApply, storedWindow } from './view/window-level.ts';
+import { presetsApply, storedWindow, windowUnits } from './view/window-level.ts';
 
 export interface WorkspaceProps {
   projectId: number;
@@ -179,7 +179,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
   const area = session ? session.area : 0;
   const spacing = image.pixelSpacing && image.pixelSpacing.length >= 2 ? image.pixelSpacing[0] * image.pixelSpacing[1] : null;
   const areaText = session ? `Mask area ${area.toLocaleString()} px${spacing ? ` (${(area * spacing).toFixed(1)} mm²)` : ''}` : '';
-  const units = presets ? ' HU' : '';
+  const units = windowUnits(image);
   const viewerCommon = {
     image,
     frame: frameState.bitmap,

@@ -3,23 +3,26 @@
 // window/level and the cursor flow through the shared stores straight to the canvases. The frame
 // is remapped at once to the window on screen (window-level.ts) and, once that window settles
 // (exact-window.ts), asked for made exactly with it; the exact frame arrives as a new `frame`.
+// The slice is shown in the radiological convention (view/orientation.ts) with the patient
+// direction lettered at each edge; input maps back to source pixels through the same turn.
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { EditSession } from '../mask/edit-session.ts';
 import type { Mask } from '../mask/mask-ops.ts';
 import type { Tool, ToolEnv } from '../tools/tools.ts';
 import { canvasLengthToImage } from '../view/coords.ts';
 import { WindowSettler } from '../view/exact-window.ts';
+import { displayOrientation, type DisplayOrientation } from '../view/orientation.ts';
 import { displayLut, isIdentityLut, type WindowLevel } from '../view/window-level.ts';
 import type { FrameBitmap } from './useFrameBitmap.ts';
 import { attachViewerInput } from './viewer-input.ts';
 import { ViewerRenderer, type OverlayStyle } from './viewer-renderer.ts';
-import { fitView, type ViewStores } from './view-stores.ts';
+import { fitView, type ViewedImage, type ViewStores } from './view-stores.ts';
 
 export interface ViewerProps {
   /** the canvas's accessible name */
   label: string;
-  image: { width: number; height: number };
+  image: ViewedImage;
   /** the frame and the window the core made it with */
   frame: FrameBitmap | null;
   /** the import's window: Reset goes back to it, and it sets the right-drag's rate */
@@ -136,6 +139,7 @@ export function Viewer(props: ViewerProps) {
   useEffect(() => renderer.current?.setStyle(style), [style]);
   useEffect(() => renderer.current?.invalidate('overlay'), [tool, brushSize]);
 
+  const orientation = useMemo(() => displayOrientation(props.image.affine), [props.image.affine]);
   const cursor = !tool || tool.id === 'hand' ? 'grab' : 'crosshair';
   return (
     <div ref={box} style={{ position: 'relative', flex: 1, minWidth: 0, minHeight: 0, overflow: 'hidden', background: '#000' }}>
@@ -147,6 +151,31 @@ export function Viewer(props: ViewerProps) {
         tabIndex={0}
         style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', cursor, touchAction: 'none', outline: 'none' }}
       />
+      <OrientationLetters orientation={orientation} />
+    </div>
+  );
+}
+
+const EDGE_NAMES = { R: 'right', L: 'left', A: 'anterior', P: 'posterior', S: 'superior', I: 'inferior' } as const;
+
+/** The patient direction at each edge of the viewer (none for images without a patient orientation). */
+function OrientationLetters({ orientation }: { orientation: DisplayOrientation }) {
+  const { edges, plane } = orientation;
+  if (!edges) return null;
+  const at = { top: { top: 4, left: '50%', transform: 'translateX(-50%)' }, bottom: { bottom: 4, left: '50%', transform: 'translateX(-50%)' }, left: { left: 6, top: '50%', transform: 'translateY(-50%)' }, right: { right: 6, top: '50%', transform: 'translateY(-50%)' } } as const;
+  const summary = `${plane} view: top ${EDGE_NAMES[edges.top]}, bottom ${EDGE_NAMES[edges.bottom]}, left ${EDGE_NAMES[edges.left]}, right ${EDGE_NAMES[edges.right]}`;
+  return (
+    <div role="note" aria-label={`Orientation, ${summary}`} style={{ position: 'absolute', inset: 0, pointerEvents: 'none' }}>
+      {(['top', 'bottom', 'left', 'right'] as const).map((edge) => (
+        <span
+          key={edge}
+          data-edge={edge}
+          aria-hidden
+          style={{ position: 'absolute', ...at[edge], color: '#ffd43b', font: '600 13px/1 system-ui, sans-serif', textShadow: '0 0 3px #000, 0 0 2px #000' }}
+        >
+          {edges[edge]}
+        </span>
+      ))}
     </div>
   );
 }

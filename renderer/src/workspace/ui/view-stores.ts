@@ -3,6 +3,7 @@
 // re-render the component tree.
 
 import { clampZoom, fitTransform, zoomAround, canvasPoint, ZOOM_STEP, type ImagePoint } from '../view/coords.ts';
+import { displayOrientation } from '../view/orientation.ts';
 import type { WindowLevel } from '../view/window-level.ts';
 import type { ViewState } from './viewer-input.ts';
 import { Store } from './store.ts';
@@ -30,9 +31,18 @@ export function createViewStores(stored: WindowLevel): ViewStores {
   };
 }
 
-export function fitView(s: ViewStores, image: { width: number; height: number }): void {
+/** What the viewers need of an image: its size and, for the radiological display, its affine. */
+export interface ViewedImage {
+  width: number;
+  height: number;
+  /** voxel → RAS+ (ImageSummary.affine); null or absent: shown as stored */
+  affine?: number[][] | null;
+}
+
+export function fitView(s: ViewStores, image: ViewedImage): void {
   const vp = s.viewport.get();
-  if (vp) s.view.set({ transform: fitTransform(image.width, image.height, vp.width, vp.height), fitted: true });
+  const { turn } = displayOrientation(image.affine);
+  if (vp) s.view.set({ transform: fitTransform(image.width, image.height, vp.width, vp.height, undefined, turn), fitted: true });
 }
 
 /** Zoom in or out one step around the viewport's centre. */

@@ -2,12 +2,14 @@
 // (the editable mask, the model mask, the tool's feedback). Layers are image-sized offscreen
 // canvases fed from ImageData, updated only in the boxes that changed, and composited with the
 // view transform on the next animation frame: pointer moves cost a drawImage, not a React render.
+// Layers stay in source pixel order; the view transform turns them for the radiological display
+// (one canvas matrix for the frame and every mask layer, so they cannot drift apart).
 
 import type { EditSession } from '../mask/edit-session.ts';
 import { expandRect, paintFillRgba, paintOutlineRgba, parseHexColour, type Rgb } from '../mask/mask-rgba.ts';
 import { unionRect, type Mask, type Rect } from '../mask/mask-ops.ts';
 import type { ToolFeedback } from '../tools/tools.ts';
-import { imageToCanvas, type ViewTransform } from '../view/coords.ts';
+import { canvasMatrix, imageToCanvas, type ViewTransform } from '../view/coords.ts';
 import { applyLutRgba } from '../view/window-level.ts';
 
 export interface OverlayStyle {
@@ -211,7 +213,7 @@ export class ViewerRenderer {
     const source = this.lut ? this.remap(frame, this.lut).canvas : frame;
     // smooth when shrinking (no aliasing), exact pixels when magnifying (what the mask is drawn on)
     ctx.imageSmoothingEnabled = t.zoom < 1;
-    ctx.drawImage(source, t.offsetX, t.offsetY, frame.width * t.zoom, frame.height * t.zoom);
+    this.drawLayer(ctx, t, source, frame.width, frame.height);
   }
 
   private paintOverlay(): void {
@@ -228,7 +230,7 @@ export class ViewerRenderer {
       this.maskLayer.flush((rgba, r) => paintFillRgba(session.mask, rgba, r, colour));
       if (s.showMask) {
         ctx.globalAlpha = s.opacity;
-        ctx.drawImage(this.maskLayer.canvas, t.offsetX, t.offsetY, session.mask.width * t.zoom, session.mask.height * t.zoom);
+        this.drawLayer(ctx, t, this.maskLayer.canvas, session.mask.width, session.mask.height);
       }
     }
     const ref = this.reference;
@@ -239,11 +241,20 @@ export class ViewerRenderer {
       );
       if (s.showReference) {
         ctx.globalAlpha = s.referenceFill ? s.opacity : 1;
-        ctx.drawImage(this.referenceLayer.canvas, t.offsetX, t.offsetY, ref.width * t.zoom, ref.height * t.zoom);
+        this.drawLayer(ctx, t, this.referenceLayer.canvas, ref.width, ref.height);
       }
     }
     ctx.globalAlpha = 1;
     this.paintFeedback(ctx, t, this.feedback());
+  }
+
+  /** An image-sized layer through the view (turned, scaled, shifted), then back to CSS pixels. */
+  private drawLayer(ctx: CanvasRenderingContext2D, t: ViewTransform, source: CanvasImageSource, width: number, height: number): void {
+    const [a, b, c, d, e, f] = canvasMatrix(t);
+    const k = this.dpr;
+    ctx.setTransform(k * a, k * b, k * c, k * d, k * e, k * f);
+    ctx.drawImage(source, 0, 0, width, height);
+    ctx.setTransform(k, 0, 0, k, 0, 0);
   }
 
   private paintFeedback(ctx: CanvasRenderingContext2D, t: ViewTransform, f: ToolFeedback): void {

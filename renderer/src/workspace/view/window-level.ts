@@ -38,13 +38,17 @@ export function storedWindow(image: { window: WindowLevel | null }): WindowLevel
 }
 
 /**
- * Whether absolute CT presets make sense: a stored window in modality units (so HU are known) on a
- * CT, or on a NIfTI volume (no modality tag; most are CT in HU — an assumption, stated in the UI).
+ * Whether the CT presets and the "HU" unit apply: a CT (DICOM Modality 'CT') with a stored window,
+ * whose values are Hounsfield units after rescale. Every other image (MR, PET, X-ray, NIfTI,
+ * which carries no modality) has arbitrary units: no presets, no unit.
  */
-export function presetsApply(image: { window: WindowLevel | null; modality: string | null; fileName: string }): boolean {
-  if (!image.window) return false;
-  if (image.modality === 'CT') return true;
-  return image.modality === null && /\.nii(\.gz)?$/i.test(image.fileName);
+export function presetsApply(image: { window: WindowLevel | null; modality: string | null }): boolean {
+  return image.window !== null && image.modality === 'CT';
+}
+
+/** The unit after a window's numbers: ' HU' for CT, nothing for arbitrary units. */
+export function windowUnits(image: { window: WindowLevel | null; modality: string | null }): string {
+  return presetsApply(image) ? ' HU' : '';
 }
 
 /** Same center and width: a frame made with `a` shows `b` without a remap. */
