@@ -30,6 +30,7 @@ import { useFrameBitmap } from './ui/useFrameBitmap.ts';
 import { useWorkspaceKeys } from './ui/useWorkspaceKeys.ts';
 import { Viewer } from './ui/Viewer.tsx';
 import { WorkspaceHeader } from './ui/WorkspaceHeader.tsx';
+import { VolumeSlices } from './volume/VolumeSlices.tsx';
 import { createViewStores } from './ui/view-stores.ts';
 import type { OverlayStyle } from './ui/viewer-renderer.ts';
 import { canvasLengthToImage } from './view/coords.ts';
@@ -277,6 +278,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
           frames={image.frames}
           onFrame={setFrame}
           area={areaText}
+          sliceExtras={<VolumeSlices api={api} projectId={projectId} image={image} frame={frame} onFrame={setFrame} labelId={labelId} labelColour={colour} prompt={settings.prompt} threshold={settings.threshold} onSaved={onSaved} />}
         />
       </Group>
 

@@ -23,7 +23,7 @@ function windowText(w: WindowLevel, units: string): string {
   return `W ${fmt(w.width)} / L ${fmt(w.center)}${units}`;
 }
 
-export function DisplayPanel({ commands, settings, onChange, windowStore, stored, hasStoredWindow, presets, units, frame, frames, onFrame, area }: {
+export function DisplayPanel({ commands, settings, onChange, windowStore, stored, hasStoredWindow, presets, units, frame, frames, onFrame, area, sliceExtras }: {
   commands: WorkspaceCommands;
   settings: DisplaySettings;
   onChange(patch: Partial<DisplaySettings>): void;
@@ -35,6 +35,8 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
   frame: number;
   frames: number;
   onFrame(frame: number): void;
+  /** under the slice slider of a volume: slice marks and "Segment all slices" (volume/VolumeSlices.tsx) */
+  sliceExtras?: React.ReactNode;
   area: string;
 }) {
   return (
@@ -86,6 +88,7 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
             <Slider style={{ flex: 1 }} min={0} max={frames - 1} step={1} value={frame} onChange={onFrame} thumbLabel="Slice" label={(v) => `${v + 1}`} size="sm" />
             <ActionButton id="frame.next" icon={IconChevronDown} commands={commands} />
           </Group>
+          {sliceExtras}
         </>
       )}
       {!hasStoredWindow && (
