@@ -5,12 +5,13 @@
 // the batch in flight are held.
 
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Engine } from '../engine/runtime/engine.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { writeLabelMask } from '../io/nifti.ts';
+import { writeDicomSeg, type SegSegment } from '../io/dicom-seg.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { VolumeInput } from '../inference/volume-source.ts';
 import { defaultVolumeBatch, parseSliceRange, segmentVolume } from '../inference/volume-segment.ts';
@@ -27,7 +28,9 @@ Volumes (a NIfTI volume, a multi-frame DICOM; without --frame):
   --volume t         the volume of a 4-D NIfTI (0-based); required there, the error says how many
   --batch N          slices per vision-graph run (default ${defaultVolumeBatch}; docs/benchmarks.md, bench volume)
   --out PATH         .nii.gz or .nii (uint8 label volume); with several prompts a folder, masks
-                     named NN-<prompt>.<--format> (nii.gz by default)
+                     named NN-<prompt>.<--format> (nii.gz by default). .dcm (DICOM sources only):
+                     one binary DICOM SEG of the source series, a segment per prompt (AUTOMATIC,
+                     the model's name), empty slices and slices outside --slices omitted
   Progress (slices/s) goes to stderr: a bar on a terminal, a line per tenth otherwise.`;
 
 export interface VolumeSegmentCliOptions {
@@ -47,15 +50,18 @@ export interface VolumeSegmentCliOptions {
   json: boolean;
 }
 
-type VolumeFormat = 'nii' | 'nii.gz';
+type VolumeFormat = 'nii' | 'nii.gz' | 'dcm';
 
 function volumeFormatOf(path: string): VolumeFormat {
   const lower = path.toLowerCase();
   if (lower.endsWith('.nii.gz')) return 'nii.gz';
   if (lower.endsWith('.nii')) return 'nii';
-  if (lower.endsWith('.dcm')) throw new UsageError(`--out ${path}: DICOM SEG output is not available yet; write .nii.gz or .nii`);
-  throw new UsageError(`--out ${path}: a volume's mask is one 3-D file: .nii.gz or .nii (or a folder)`);
+  if (lower.endsWith('.dcm')) return 'dcm';
+  throw new UsageError(`--out ${path}: a volume's mask is one 3-D file: .nii.gz, .nii or .dcm (or a folder)`);
 }
+
+/** Segment colours of a SEG, one per prompt in order (the app's label palette starts the same way). */
+const SEG_COLOURS = ['#ff3b30', '#34c759', '#4dabf7', '#ffcc00', '#af52de', '#ff9500', '#5ac8fa', '#ff2d55'];
 
 const slug = (prompt: string): string => prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'empty';
 
@@ -70,6 +76,10 @@ const isFolder = (path: string): boolean => {
 /** Where each prompt's mask goes: one file, or NN-<prompt>.<format> in a folder. Checked before any work. */
 function outputPaths(o: VolumeSegmentCliOptions): string[] | null {
   if (!o.out) return null;
+  if (/\.dcm$/i.test(o.out)) {
+    if (!o.input.dicomSlices) throw new UsageError(`--out ${o.out}: a DICOM SEG refers to DICOM source images, and ${o.input.source.name} is ${o.input.kind === 'nifti' ? 'NIfTI' : 'not DICOM'}; write .nii.gz or .nii`);
+    return [o.out]; // one SEG, a segment per prompt
+  }
   const folder = o.prompts.length > 1 || isFolder(o.out) || /[/\\]$/.test(o.out);
   if (!folder) {
     volumeFormatOf(o.out);
@@ -126,11 +136,22 @@ export async function segmentVolumeCommand(o: VolumeSegmentCliOptions): Promise<
     progress.finish();
     const seconds = (performance.now() - t1) / 1000;
     if (paths && paths.length > 1) mkdirSync(o.out!, { recursive: true });
+    const seg = paths && paths.length === 1 && volumeFormatOf(paths[0]) === 'dcm';
+    if (seg) {
+      const algorithm = { type: 'AUTOMATIC' as const, name: `CLIPSeg ${info.name}${o.adapter ? ` + adapter ${basename(o.adapter)}` : ''}`, version: `${info.name}@${info.sha256.slice(0, 12)}` };
+      const segments: SegSegment[] = o.prompts.map((prompt, p) => ({
+        label: prompt, color: SEG_COLOURS[p % SEG_COLOURS.length], algorithm,
+        masks: Array.from({ length: source.slices }, (_, k) => (k >= range.start && k < range.end ? volumes[p].subarray(k * plane, (k + 1) * plane) : null)),
+      }));
+      await writeDicomSeg(paths[0], input.dicomSlices!, segments, { seriesDescription: `Delineate: ${o.prompts.join(', ')}`.slice(0, 64) });
+    }
     for (const [p, prompt] of o.prompts.entries()) {
       const written: string[] = [];
-      if (paths) {
+      if (paths && !seg) {
         writeLabelMask(paths[p], volumes[p], input.geometry);
         written.push(paths[p]);
+      } else if (seg) {
+        written.push(paths![0]);
       }
       const voxels = plane * count;
       const result = {

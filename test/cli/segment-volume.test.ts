@@ -158,3 +158,29 @@ test('volume mode refuses outputs that cannot hold a volume before running', () 
   assert.equal(png.code, 2);
   assert.match(png.err, /a volume's mask is one 3-D file/);
 });
+
+test('.dcm: a DICOM SEG of a DICOM source, read back with pydicom and checked by dciodvfy; refused for a NIfTI source', async () => {
+  const { dciodvfy, pydicomReadSeg } = await import('../helpers/dicom-tools.ts');
+  const ct = fileURLToPath(new URL('../fixtures/dicom-seg/ct/a2.dcm', import.meta.url));
+  const out = join(tmp, 'seg.dcm');
+  const r = run('--image', ct, '--prompt', 'a polyp', '--threshold', '0.3', '--out', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  const nii = join(tmp, 'seg-as.nii');
+  assert.equal(run('--image', ct, '--prompt', 'a polyp', '--threshold', '0.3', '--out', nii).code, 0);
+  const mask = readBack(nii).voxels;
+  assert.ok(mask.some((v) => v === 1), 'something to write');
+  assert.deepEqual(dciodvfy(out).errors, []);
+  const seg = pydicomReadSeg(out, [ct]);
+  assert.equal(seg.sopClassUID, '1.2.840.10008.5.1.4.1.1.66.4');
+  assert.deepEqual(seg.segments.map((s) => [s.number, s.label, s.algorithmType]), [[1, 'a polyp', 'AUTOMATIC']]);
+  assert.match(seg.segments[0].algorithmName ?? '', /^CLIPSeg /);
+  assert.equal(seg.frames.length, 1);
+  assert.equal(seg.frames[0].sopInstanceUID, seg.sources[0].sopInstanceUID);
+  assert.deepEqual(seg.frames[0].position, seg.sources[0].position);
+  assert.equal(seg.frames[0].bits, Array.from(mask, String).join(''), 'the SEG frame is the mask segment writes as NIfTI');
+  assert.equal(seg.frameOfReferenceUID, seg.sources[0].frameOfReferenceUID);
+
+  const refused = run('--image', source, '--prompt', 'a polyp', '--out', join(tmp, 'nifti-source.dcm'));
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /a DICOM SEG refers to DICOM source images, and .*volume\.nii\.gz is NIfTI/);
+});
