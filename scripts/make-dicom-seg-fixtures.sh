@@ -3,7 +3,8 @@
 # SEG frame of 143 pixels ends inside a byte) written by an independent writer (pydicom), that the
 # DICOM SEG tests segment, write and read back; and two SEGs of that series written by pydicom (a
 # FRACTIONAL one, and a BINARY one with its segment in the shared functional groups, as a
-# single-segment SEG from another tool may have), for the reader. The file names are not in slice order and the
+# single-segment SEG from another tool may have), for the reader; and an enhanced multi-frame CT
+# (3 frames, positions in the per-frame functional groups) for a SEG of a multi-frame source. The file names are not in slice order and the
 # patient name is Latin-1 (ISO_IR 100), so the SEG writer must sort nothing by name and must
 # re-encode copied text. Run once; the outputs are committed. Needs python3-pydicom:
 #   apt-get install python3-pydicom
@@ -135,6 +136,46 @@ def seg(name, fractional):
         ds.PixelData = bytes(packed + (b'\0' if len(packed) % 2 else b''))
     ds.save_as(f'{out}/../{name}.dcm', write_like_original=False)
 
+# an enhanced multi-frame CT of the same geometry: 3 frames, positions per frame, the rest shared
+def enhanced():
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.2.1'
+    meta.MediaStorageSOPInstanceUID = uid('enhanced instance')
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.Modality = 'CT'
+    ds.PatientName, ds.PatientID = 'Enhanced^Test', 'DLN-SEG-002'
+    ds.StudyInstanceUID = uid('enhanced study')
+    ds.SeriesInstanceUID = uid('enhanced series')
+    ds.FrameOfReferenceUID = uid('enhanced frame of reference')
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = 'MONOCHROME2'
+    ds.Rows, ds.Columns = ROWS, COLS
+    ds.NumberOfFrames = 3
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    shared = Dataset()
+    orientation = Dataset()
+    orientation.ImageOrientationPatient = [str(v) for v in row + col]
+    measures = Dataset()
+    measures.PixelSpacing = ['0.7', '0.9']
+    measures.SliceThickness = '3'
+    shared.PlaneOrientationSequence = [orientation]
+    shared.PixelMeasuresSequence = [measures]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    def frame(f):
+        g = Dataset()
+        position = Dataset()
+        position.ImagePositionPatient = [f'{origin[i] + f * 3.0 * normal[i]:.6f}' for i in range(3)]
+        g.PlanePositionSequence = [position]
+        return g
+    ds.PerFrameFunctionalGroupsSequence = [frame(f) for f in range(3)]
+    ds.PixelData = b''.join(struct.pack('<H', 100 * f + x + y) for f in range(3) for y in range(ROWS) for x in range(COLS))
+    ds.save_as(f'{out}/../enhanced-ct.dcm', write_like_original=False)
+
+enhanced()
 seg('fractional-seg', True)
 seg('shared-segment-seg', False)
 PYEOF

@@ -228,3 +228,26 @@ test('the reader: a BINARY SEG from pydicom whose 143-pixel frames start inside 
   assert.throws(() => decodeDicomSeg(readFileSync(STACK[0]), STACK[0]), /b7\.dcm: not a DICOM Segmentation \(SOP Class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.2/);
   assert.throws(() => decodeDicomSeg(new Uint8Array(300), 'x.dcm'), /^DicomSegError: x\.dcm: not a readable DICOM file|x\.dcm: not a readable DICOM file/);
 });
+
+test('a SEG of an enhanced multi-frame source: each frame refers to its ReferencedFrameNumber and per-frame position', (t) => {
+  const source = `${FIXTURES}enhanced-ct.dcm`;
+  const out = join(tempDir(t), 'seg.dcm');
+  const masks = [patternMask(31), patternMask(32), patternMask(33)];
+  // the stack in reverse frame order: slice k is frame 2 − k
+  writeFileSync(out, encodeDicomSeg([2, 1, 0].map((frame) => ({ path: source, frame })), [{ label: 'bone', color: '#ffffff', algorithm: { type: 'MANUAL' }, masks }]));
+  assert.deepEqual(dciodvfy(out).errors, [], dciodvfy(out).output);
+  const seg = pydicomReadSeg(out);
+  assert.equal(seg.referencedSeries[0].sopInstanceUIDs.length, 1, 'one instance, referenced once');
+  assert.deepEqual(seg.frames.map((f) => f.frameNumber), [3, 2, 1]);
+  assert.ok(seg.frames.every((f) => f.sopInstanceUID === seg.referencedSeries[0].sopInstanceUIDs[0]));
+  assert.deepEqual(seg.frames.map((f) => f.bits), masks.map(bitsOf));
+  // positions: origin + f·3 mm along the normal, as the fixture script wrote them (6 decimals)
+  const n = [ORIENTATION[1] * ORIENTATION[5] - ORIENTATION[2] * ORIENTATION[4], ORIENTATION[2] * ORIENTATION[3] - ORIENTATION[0] * ORIENTATION[5], ORIENTATION[0] * ORIENTATION[4] - ORIENTATION[1] * ORIENTATION[3]];
+  seg.frames.forEach((f, k) => {
+    const frame = 2 - k;
+    [-20.5, 31.25, 102.0].forEach((o, i) => assert.ok(Math.abs(f.position[i] - (o + frame * 3 * n[i])) < 2e-6, `slice ${k} position ${f.position}`));
+  });
+  assert.equal(seg.sliceThickness, 3);
+  assert.ok(Math.abs(seg.spacingBetweenSlices! - 3) < 1e-5);
+  assert.throws(() => encodeDicomSeg([{ path: source, frame: 3 }], [{ label: 'x', color: '#ffffff', algorithm: { type: 'MANUAL' }, masks: [null] }]), /enhanced-ct\.dcm: slice 0 names frame 3, but the file has frames 0\.\.2/);
+});
