@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { _electron } from 'playwright-core';
+import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { electronMain, ensureBundles } from '../../main/app/renderer-bundle.ts';
 import { electronBinary } from '../../main/cli/app.ts';
 import { OPERATIONS } from '../../main/contract/operations.ts';
@@ -26,6 +26,20 @@ interface PageGlobals {
   process?: unknown;
   location: { href: string };
   open(url: string): unknown;
+}
+
+/**
+ * Sends the page to another site and answers with what the main process saw: the navigation's
+ * will-navigate event and whether the shell prevented it. The listener is in place before the
+ * page is asked to leave, and the shell's own handler (added when the window was made) runs first.
+ */
+async function tryToLeave(app: ElectronApplication, win: Page, url: string): Promise<{ url: string; prevented: boolean }> {
+  await app.evaluate(({ BrowserWindow }) => {
+    const contents = BrowserWindow.getAllWindows()[0].webContents;
+    (globalThis as { navigation?: Promise<unknown> }).navigation = new Promise((resolve) => contents.once('will-navigate', (e) => resolve({ url: e.url, prevented: e.defaultPrevented })));
+  });
+  await win.evaluate((to) => void ((globalThis as unknown as PageGlobals).location.href = to), url);
+  return app.evaluate(() => (globalThis as unknown as { navigation: Promise<{ url: string; prevented: boolean }> }).navigation);
 }
 
 /** The environment without ELECTRON_RUN_AS_NODE (which would turn Electron into plain Node). */
@@ -62,9 +76,8 @@ test('the Electron shell, hosted: shows the loopback core, no bridge or Node in 
     assert.equal(seen.require, 'undefined');
     assert.equal(seen.process, 'undefined');
     assert.equal(seen.opened, true, 'window.open is denied');
-    await win.evaluate(() => void ((globalThis as unknown as PageGlobals).location.href = 'https://example.com/'));
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(win.url(), served.url, 'navigation away is refused');
+    assert.deepEqual(await tryToLeave(app, win, 'https://example.com/'), { url: 'https://example.com/', prevented: true }, 'navigation away is refused');
+    assert.equal(win.url(), served.url);
     mkdirSync(artifactsDir, { recursive: true });
     await win.screenshot({ path: join(artifactsDir, 'electron-window-hosted.png') });
   } finally {
@@ -110,9 +123,8 @@ test('the Electron shell, in-process (packaged app): IPC bridge to the core, no 
     assert.equal(seen.process, 'undefined');
     assert.equal(seen.opened, true, 'window.open is denied');
     assert.equal(app.windows().length, 1);
-    await win.evaluate(() => void ((globalThis as unknown as PageGlobals).location.href = 'https://example.com/'));
-    await new Promise((r) => setTimeout(r, 500));
-    assert.match(win.url(), /^delineate-app:\/\/app\//, 'navigation away is refused');
+    assert.deepEqual(await tryToLeave(app, win, 'https://example.com/'), { url: 'https://example.com/', prevented: true }, 'navigation away is refused');
+    assert.match(win.url(), /^delineate-app:\/\/app\//);
     mkdirSync(artifactsDir, { recursive: true });
     await win.screenshot({ path: join(artifactsDir, 'electron-window.png') });
   } finally {

@@ -61,6 +61,13 @@ function corrections(store: Store, projectId: number): Correction[] {
   return out.sort((a, b) => a.imageId - b.imageId || a.frame - b.frame);
 }
 
+/** What the adapter learned from, as its default name: "“liver”, “spleen” · 12 corrections, 3 held out". */
+export function adapterName(training: readonly Correction[], heldOut: number): string {
+  const prompts = [...new Set(training.map((c) => c.prompts[0]))];
+  const named = prompts.slice(0, 2).map((p) => `“${p}”`).join(', ') + (prompts.length > 2 ? ` +${prompts.length - 2} more` : '');
+  return `${named} · ${training.length} correction${training.length === 1 ? '' : 's'}, ${heldOut} held out`;
+}
+
 /** A store-backed SampleSource: the image frame as the model sees it and its corrected mask at the model's size. */
 function correctionSource(store: Store, model: ClipSegModel, items: Correction[]): SampleSource {
   const size = model.preprocess.height;
@@ -154,7 +161,7 @@ export function adaptRunner(model: () => ModelAccess, dataDir: string, engineOpt
       } else await clip.segmenter.setAdapter(null);
       const now = await score(clip, val);
       const adapter = store.adapters.register({
-        projectId: cfg.projectId, name: cfg.name ?? `${cfg.variant} · ${training.length} corrections`, variant: cfg.variant, baseModelHash: access.sha256, file,
+        projectId: cfg.projectId, name: cfg.name ?? adapterName(training, heldOut.length), variant: cfg.variant, baseModelHash: access.sha256, file,
         parentId: current?.id ?? null, metrics: { dsc: candidate.dsc.mean, iou: candidate.iou.mean, hd95: candidate.hd95.mean, heldOut: candidate.n, previous: now },
         config: { ...recipe, adapterDim: cfg.adapterDim ?? null, epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy },
       });

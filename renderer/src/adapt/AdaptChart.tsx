@@ -1,13 +1,17 @@
-// Training loss (left axis) and validation Dice in percent (right axis) by step, live.
+// Training loss (left axis) and validation Dice in percent (right axis), live. Points are per
+// step; the x axis counts epochs, as the status line above it does (epoch-axis.ts).
 
 import { LineChart } from '@mantine/charts';
 import { Center, Text, VisuallyHidden } from '@mantine/core';
 import type { AdaptChartPoint } from '../lib/adapt-progress.ts';
+import { epochTicks } from './epoch-axis.ts';
 
 export function AdaptChart({ points }: { points: AdaptChartPoint[] }) {
   if (points.length === 0) {
     return <Center h={220}><Text size="xs" c="dimmed">The curve appears with the first training steps.</Text></Center>;
   }
+  const ticks = epochTicks(points);
+  const epochsAt = new Map(ticks.map((t) => [t.step, t.epochs]));
   return (
     <figure style={{ margin: 0 }} aria-label="Training loss and validation Dice">
       <LineChart
@@ -22,7 +26,8 @@ export function AdaptChart({ points }: { points: AdaptChartPoint[] }) {
         rightYAxisProps={{ domain: [0, 100], tickFormatter: (v: number) => String(Math.round(v)) }}
         // the loss axis follows the data so a slow decline is still visible
         yAxisProps={{ domain: ['auto', 'auto'], tickFormatter: (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toPrecision(3)) }}
-        xAxisLabel="Step"
+        xAxisProps={{ type: 'number', domain: [ticks[0]?.step ?? 'dataMin', 'dataMax'], ticks: ticks.map((t) => t.step), tickFormatter: (step: number) => String(epochsAt.get(step) ?? '') }}
+        xAxisLabel="Epoch"
         yAxisLabel="Loss"
         rightYAxisLabel="Dice %"
         curveType="linear"
@@ -38,7 +43,7 @@ export function AdaptChart({ points }: { points: AdaptChartPoint[] }) {
         {(() => {
           const last = points.at(-1)!;
           const dice = [...points].reverse().find((p) => p.valDice != null);
-          return `Step ${last.step}: loss ${last.loss?.toFixed(3) ?? '—'}; latest validation Dice ${dice?.valDice?.toFixed(1) ?? '—'}%.`;
+          return `Epoch ${last.epoch + 1}: loss ${last.loss?.toFixed(3) ?? '—'}; latest validation Dice ${dice?.valDice?.toFixed(1) ?? '—'}%.`;
         })()}
       </VisuallyHidden>
     </figure>

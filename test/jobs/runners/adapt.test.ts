@@ -76,6 +76,7 @@ test('adapt trains on the corrections, reports the candidate against the base mo
   const adapters = ok(await core.api.listAdapters({ projectId }));
   const stored = adapters.find((a) => a.id === r.adapterId)!;
   assert.equal(stored.variant, 'sa-vlc');
+  assert.match(stored.name, /^“[^”]+”.* · 4 corrections, 1 held out$/, 'named by what it trained on');
   assert.equal(stored.active, false);
   assert.equal(stored.metrics.dsc, r.candidate.dsc.mean);
   assert.ok(existsSync(core.store.adapters.filePath(r.adapterId)));
