@@ -9,7 +9,7 @@ import { resolveModel } from '../models/registry.ts';
 import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { openTrainingSplit } from '../training/dataset.ts';
 import { datasetSource } from '../training/dataset-source.ts';
-import { scoreBatch, summarize } from '../training/metrics.ts';
+import { scoreBatch, summarize, summarizeHd95 } from '../training/metrics.ts';
 import { deriveSeed, mulberry32 } from '../common/rng.ts';
 import type { Split } from '../io/medvlsm-dataset.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
@@ -24,8 +24,9 @@ const help = `usage: delineate eval --data DATASET [--model DIR|NAME] [--split t
   --data-dir DIR   Delineate's data folder      --provider P   --threads N
 
 DSC/IoU: per image at the model's input size, σ(z) > 0.5; an empty ground truth scores 1 when the
-prediction is empty too, else 0. HD95: 95th percentile of the symmetric boundary distances in
-pixels at the model's size; both empty 0, one empty the image diagonal.`;
+prediction is empty too, else 0. HD95: 95th percentile of the symmetric boundary distances at the
+model's size, in pixels (MedVLSM datasets carry no pixel spacing; the unit is printed and is
+'hd95Unit' in the JSON); both empty 0, one empty the image diagonal.`;
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values, flags } = parse(argv, {
@@ -62,13 +63,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
       perImage.push({ image: data.records[i].imageName, prompt, ...m });
       if (!flags.json) process.stderr.write(`\r${i + 1}/${source.length}\x1b[K`);
     }
-    const stat = (k: 'dice' | 'iou' | 'hd95') => summarize(perImage.map((p) => p[k]));
-    const summary = { split, images: perImage.length, adapter: values.adapter ?? null, dsc: stat('dice'), iou: stat('iou'), hd95: stat('hd95') };
+    const stat = (k: 'dice' | 'iou') => summarize(perImage.map((p) => p[k]));
+    const { unit: hd95Unit, ...hd95 } = summarizeHd95(perImage);
+    const summary = { split, images: perImage.length, adapter: values.adapter ?? null, dsc: stat('dice'), iou: stat('iou'), hd95, hd95Unit };
     if (flags.json) console.log(JSON.stringify({ ...summary, perImage }));
     else {
       const pct = (s: { mean: number; std: number }): string => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
       process.stderr.write('\r\x1b[K');
-      console.log(`${split}: ${perImage.length} images  DSC ${pct(summary.dsc)} %  IoU ${pct(summary.iou)} %  HD95 ${summary.hd95.mean.toFixed(2)} ± ${summary.hd95.std.toFixed(2)} px`);
+      console.log(`${split}: ${perImage.length} images  DSC ${pct(summary.dsc)} %  IoU ${pct(summary.iou)} %  HD95 ${summary.hd95.mean.toFixed(2)} ± ${summary.hd95.std.toFixed(2)} ${hd95Unit}`);
     }
   } finally {
     await engine.close();

@@ -6,7 +6,7 @@ import { Engine, type EngineOptions } from '../engine/runtime/engine.ts';
 import { type ClipSegModel, openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
-import { loadImageFrame } from '../io/import-scan.ts';
+import { loadSourceFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
 
@@ -82,7 +82,7 @@ export class ModelInference implements InferenceService {
     const key = `${image.contentHash}:${frame}`;
     const cached = model.segmenter.hasImage(key);
     if (!cached) {
-      const raster = await loadImageFrame(image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame });
+      const raster = await loadSourceFrame(image.sourcePath, image.contentHash, frame);
       await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
     }
     const logits = await model.segmenter.logits(key, prompt);

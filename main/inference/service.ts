@@ -1,8 +1,6 @@
 // What the app asks of the model, independent of how it runs: a mask for one frame of a stored
 // image and a prompt. The API's prompt preview and the batch-segment job both go through it.
 
-import type { FrameSource } from '../io/import-scan.ts';
-
 export interface SourceImage {
   id: number;
   sourcePath: string;
@@ -10,8 +8,6 @@ export interface SourceImage {
   width: number;
   height: number;
   frames: number;
-  /** where frame k is read from (the store's images.frameSource): needed for stacks, whose frames are other files; default: frame k of sourcePath */
-  frameSource?(frame: number): FrameSource;
 }
 
 export interface MaskPrediction {

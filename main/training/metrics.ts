@@ -23,11 +23,14 @@ export type Spacing = readonly [number, number];
 export interface ImageMetrics {
   dice: number;
   iou: number;
-  /** in pixels */
+  /** in pixels of the grid scored */
   hd95: number;
   /** in mm; present when a spacing was given */
   hd95Mm?: number;
 }
+
+/** What a distance is measured in: mm where the spacing is known, else pixels. */
+export type DistanceUnit = 'mm' | 'px';
 
 function overlap(pred: Uint8Array, target: Uint8Array): { p: number; g: number; both: number } {
   if (pred.length !== target.length) throw new RangeError(`metrics: prediction has ${pred.length} pixels but the target has ${target.length}`);
@@ -263,4 +266,23 @@ export function summarize(values: ArrayLike<number>): Summary {
   let sq = 0;
   for (let i = 0; i < n; i++) sq += (values[i] - mean) ** 2;
   return { mean, std: Math.sqrt(sq / n), n };
+}
+
+/**
+ * HD95 over a set of images, in one unit: mm when every image had a spacing (hd95Mm), else pixels
+ * for all of them (a mean of mm and pixels would mean nothing). Outputs name the unit.
+ */
+export function summarizeHd95(per: readonly ImageMetrics[]): Summary & { unit: DistanceUnit } {
+  const mm = per.length > 0 && per.every((m) => m.hd95Mm !== undefined);
+  return { ...summarize(per.map((m) => (mm ? m.hd95Mm! : m.hd95))), unit: mm ? 'mm' : 'px' };
+}
+
+/**
+ * The [row, col] spacing of a width × height image once resized to toWidth × toHeight (the model's
+ * input grid, where metrics are scored): each pixel then spans source/target as many source pixels.
+ * `pixelSpacing` is the store's [row, col(, slice)] in mm; undefined when it is unknown.
+ */
+export function resizedSpacing(pixelSpacing: readonly number[] | null | undefined, width: number, height: number, toWidth: number, toHeight: number): Spacing | undefined {
+  if (!pixelSpacing || pixelSpacing.length < 2 || !(pixelSpacing[0] > 0 && pixelSpacing[1] > 0)) return undefined;
+  return [(pixelSpacing[0] * height) / toHeight, (pixelSpacing[1] * width) / toWidth];
 }

@@ -9,6 +9,8 @@ test('overlap scores are shown in percent with one decimal, HD95 in pixels', () 
   assert.equal(formatScore('dsc', s), 'DSC 87.3 ± 2.1');
   assert.equal(formatScore('iou', s), 'IoU 78.6 ± 2.1'); // 0.8734·0.9 = 0.78606
   assert.equal(formatScore('hd95', s), 'HD95 12.4 ± 4.0 px');
+  assert.equal(formatScore('hd95', { ...s, hd95Unit: 'px' }), 'HD95 12.4 ± 4.0 px');
+  assert.equal(formatScore('hd95', { ...s, hd95Unit: 'mm' }), 'HD95 12.4 ± 4.0 mm', 'mm where every image had a spacing');
 });
 
 test('a score that could not be computed shows a dash, never NaN', () => {

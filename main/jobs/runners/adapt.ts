@@ -13,13 +13,13 @@ import { preprocess } from '../../engine/model/preprocess.ts';
 import { Engine, type EngineOptions } from '../../engine/runtime/engine.ts';
 import { isTrainVariant, type TrainVariant } from '../../engine/train/clipseg-train-graph.ts';
 import type { ModelAccess } from '../../inference/service.ts';
-import { loadImageFrame } from '../../io/import-scan.ts';
+import { loadSourceFrame } from '../../io/import-scan.ts';
 import { dataPaths } from '../../fs/data-folder.ts';
 import { InvalidValueError, NotFoundError } from '../../store/errors.ts';
 import type { Job } from '../../store/jobs.ts';
 import type { Store } from '../../store/store.ts';
 import { writeAdapterFile } from '../../training/adapter-output.ts';
-import { scoreBatch, summarize } from '../../training/metrics.ts';
+import { resizedSpacing, scoreBatch, summarize, summarizeHd95, type Spacing } from '../../training/metrics.ts';
 import { defaultRecipe } from '../../training/recipe.ts';
 import { deriveSeed, mulberry32, randomInt, shuffle } from '../../common/rng.ts';
 import { trainRun } from '../../training/train-run.ts';
@@ -79,7 +79,7 @@ function correctionSource(store: Store, model: ClipSegModel, items: Correction[]
       if (hit) return hit;
       const c = items[i];
       const image = store.images.get(c.imageId)!;
-      const raster = await loadImageFrame(store.images.frameSource(image.id, c.frame));
+      const raster = await loadSourceFrame(image.sourcePath, image.contentHash, c.frame);
       const mask = store.masks.get(c.maskId)!;
       const resized = resizeNearest(mask.pixels, mask.height, mask.width, size, size);
       const sample = { key: c.key, pixels: preprocess(raster, model.preprocess), mask: Float32Array.from(resized) };
@@ -91,17 +91,29 @@ function correctionSource(store: Store, model: ClipSegModel, items: Correction[]
   };
 }
 
-/** DSC / IoU / HD95 (pixels at the model's size) of the segmenter as it stands, on `src` with its first prompts. */
-async function score(model: ClipSegModel, src: SampleSource): Promise<SegmentationScores> {
+/** Each correction's pixel spacing on the model's size × size grid (undefined where the image has none). */
+function modelGridSpacing(store: Store, items: Correction[], size: number): (i: number) => Spacing | undefined {
+  return (i) => {
+    const image = store.images.get(items[i].imageId);
+    return image ? resizedSpacing(image.pixelSpacing, image.width, image.height, size, size) : undefined;
+  };
+}
+
+/**
+ * DSC / IoU / HD95 of the segmenter as it stands, on `src` with its first prompts, at the model's
+ * size; HD95 in mm when every image's spacing is known, else in pixels (hd95Unit says which).
+ */
+async function score(model: ClipSegModel, src: SampleSource, spacing: (i: number) => Spacing | undefined): Promise<SegmentationScores> {
   const size = model.preprocess.height;
   const per: ReturnType<typeof scoreBatch> = [];
   for (let i = 0; i < src.length; i++) {
     const s = await src.load(i);
     await model.segmenter.encodeImage(s.key, s.pixels);
-    per.push(...scoreBatch(await model.segmenter.logits(s.key, src.prompts(i)[0]), s.mask, { batch: 1, height: size, width: size }));
+    per.push(...scoreBatch(await model.segmenter.logits(s.key, src.prompts(i)[0]), s.mask, { batch: 1, height: size, width: size }, { spacing: spacing(i) }));
   }
-  const stat = (k: 'dice' | 'iou' | 'hd95') => { const x = summarize(per.map((p) => p[k])); return { mean: x.mean, std: x.std }; };
-  return { n: per.length, dsc: stat('dice'), iou: stat('iou'), hd95: stat('hd95') };
+  const stat = (k: 'dice' | 'iou') => { const x = summarize(per.map((p) => p[k])); return { mean: x.mean, std: x.std }; };
+  const hd = summarizeHd95(per);
+  return { n: per.length, dsc: stat('dice'), iou: stat('iou'), hd95: { mean: hd.mean, std: hd.std }, hd95Unit: hd.unit };
 }
 
 /** `gpu`: whether the engine trains on a GPU (DA and big micro-batches by default); asked per job. */
@@ -154,15 +166,16 @@ export function adaptRunner(model: () => ModelAccess, dataDir: string, engineOpt
       const current = store.adapters.effective(cfg.projectId) ?? null;
       const a = readAdapterFile(file, clip.config, access.sha256);
       await clip.segmenter.setAdapter({ set: a.set, weights: a.weights });
-      const candidate = await score(clip, val);
+      const valSpacing = modelGridSpacing(store, heldOut, clip.preprocess.height);
+      const candidate = await score(clip, val, valSpacing);
       if (current) {
         const c = readAdapterFile(store.adapters.filePath(current.id), clip.config, access.sha256);
         await clip.segmenter.setAdapter({ set: c.set, weights: c.weights });
       } else await clip.segmenter.setAdapter(null);
-      const now = await score(clip, val);
+      const now = await score(clip, val, valSpacing);
       const adapter = store.adapters.register({
         projectId: cfg.projectId, name: cfg.name ?? adapterName(training, heldOut.length), variant: cfg.variant, baseModelHash: access.sha256, file,
-        parentId: current?.id ?? null, metrics: { dsc: candidate.dsc.mean, iou: candidate.iou.mean, hd95: candidate.hd95.mean, heldOut: candidate.n, previous: now },
+        parentId: current?.id ?? null, metrics: { dsc: candidate.dsc.mean, iou: candidate.iou.mean, hd95: candidate.hd95.mean, hd95Unit: candidate.hd95Unit, heldOut: candidate.n, previous: now },
         config: { ...recipe, adapterDim: cfg.adapterDim ?? null, epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy },
       });
       rmSync(checkpoint, { force: true });

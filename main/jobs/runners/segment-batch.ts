@@ -94,7 +94,7 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
       const where = `image ${image.id} (${image.fileName})${image.frames > 1 ? ` frame ${frame}` : ''}`;
       let result: { mask: Uint8Array; width: number; height: number; threshold: number; adapterId: number | null } | string;
       try {
-        result = await service.predict({ ...image, frameSource: (k) => store.images.frameSource(image.id, k) }, frame, prompt, threshold, adapter);
+        result = await service.predict(image, frame, prompt, threshold, adapter);
       } catch (e) {
         // A problem with this image's source is this frame's failure; anything else (no model, a
         // bad adapter, a dead engine) would fail every frame the same way: fail the job once.

@@ -19,7 +19,7 @@ const mean = (stat: { mean: number }, percent: boolean): string => (Number.isFin
 const ROWS: { name: ScoreName; hint: string }[] = [
   { name: 'dsc', hint: 'Dice, % (higher is better)' },
   { name: 'iou', hint: 'IoU, % (higher is better)' },
-  { name: 'hd95', hint: '95% Hausdorff, px (lower is better)' },
+  { name: 'hd95', hint: '95% Hausdorff distance, mm where every image has a pixel spacing, else pixels (lower is better)' },
 ];
 
 export function AdaptComparison({ result, currentName, onActivate, onKeep }: {
@@ -59,7 +59,7 @@ export function AdaptComparison({ result, currentName, onActivate, onKeep }: {
             const winner = judged ? betterScore(name, result.candidate, result.current) : null;
             return (
               <Table.Tr key={name}>
-                <Table.Th scope="row" title={hint}>{SCORE_LABELS[name]}{name === 'hd95' ? ' (px)' : ' (%)'}</Table.Th>
+                <Table.Th scope="row" title={hint}>{SCORE_LABELS[name]}{name === 'hd95' ? ` (${result.candidate.hd95Unit ?? 'px'})` : ' (%)'}</Table.Th>
                 <Table.Td fw={winner === 'candidate' ? 700 : undefined}>{cell(result.candidate[name], name !== 'hd95')}{winner === 'candidate' && <Badge ml={6} size="xs" color="green" variant="light">better</Badge>}</Table.Td>
                 <Table.Td fw={winner === 'current' ? 700 : undefined}>{cell(result.current[name], name !== 'hd95')}{winner === 'current' && <Badge ml={6} size="xs" color="green" variant="light">better</Badge>}</Table.Td>
               </Table.Tr>

@@ -8,7 +8,7 @@ import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import type { Adapters } from '../adapt/useAdapters.ts';
-import { adapterScoredImages, formatAdapterScore } from '../lib/adapter-metrics.ts';
+import { adapterScore, adapterScoredImages, formatAdapterScore } from '../lib/adapter-metrics.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useNotify } from '../notifications/notify-context.ts';
 
@@ -64,7 +64,7 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
                 <Table.Th>Based on</Table.Th>
                 <Table.Th ta="right">DSC %</Table.Th>
                 <Table.Th ta="right">IoU %</Table.Th>
-                <Table.Th ta="right">HD95 px</Table.Th>
+                <Table.Th ta="right">HD95</Table.Th>
                 <Table.Th ta="right">n</Table.Th>
                 <Table.Th>Status</Table.Th>
               </Table.Tr>
@@ -78,7 +78,7 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
                   <Table.Td>{a.parentId ? names.get(a.parentId) ?? `#${a.parentId}` : '—'}</Table.Td>
                   <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'dsc')}</Table.Td>
                   <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'iou')}</Table.Td>
-                  <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'hd95')}</Table.Td>
+                  <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'hd95')}{adapterScore(a.metrics, 'hd95') ? (a.metrics.hd95Unit === 'mm' ? ' mm' : ' px') : ''}</Table.Td>
                   <Table.Td ta="right">{adapterScoredImages(a.metrics) ?? '—'}</Table.Td>
                   <Table.Td>
                     {a.active ? (

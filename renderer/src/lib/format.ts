@@ -2,7 +2,7 @@
 
 import type { SegmentationScores } from '../../../main/contract/contract.ts';
 
-/** mean ± std as the reading-room tables show it: overlap scores in percent, HD95 in pixels. */
+/** mean ± std as the reading-room tables show it: overlap scores in percent, HD95 in its unit (mm or pixels). */
 export function formatStat(stat: { mean: number; std: number }, percent: boolean): string {
   if (!Number.isFinite(stat.mean)) return '—';
   const scale = percent ? 100 : 1;
@@ -14,10 +14,10 @@ export type ScoreName = 'dsc' | 'iou' | 'hd95';
 
 export const SCORE_LABELS: Record<ScoreName, string> = { dsc: 'DSC', iou: 'IoU', hd95: 'HD95' };
 
-/** "DSC 87.3 ± 2.1", "IoU 78.0 ± 3.4", "HD95 12.5 ± 4.0 px". */
+/** "DSC 87.3 ± 2.1", "IoU 78.0 ± 3.4", "HD95 12.5 ± 4.0 mm" (px where the spacing was unknown). */
 export function formatScore(name: ScoreName, scores: SegmentationScores): string {
   const text = formatStat(scores[name], name !== 'hd95');
-  return `${SCORE_LABELS[name]} ${text}${name === 'hd95' && text !== '—' ? ' px' : ''}`;
+  return `${SCORE_LABELS[name]} ${text}${name === 'hd95' && text !== '—' ? ` ${scores.hd95Unit ?? 'px'}` : ''}`;
 }
 
 /**
