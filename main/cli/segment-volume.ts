@@ -19,9 +19,13 @@ import { intOption, providerOption, UsageError } from './args.ts';
 import { sliceProgress } from './slice-progress.ts';
 
 export const volumeHelp = `
-Volumes (a NIfTI volume, a multi-frame DICOM; without --frame):
+Volumes (a NIfTI volume, a multi-frame DICOM, a DICOM series folder; without --frame):
   every slice is segmented and ONE mask of the full grid is written with the source's geometry
   (NIfTI: its qform/sform copied exactly; DICOM: the stack's affine); slices not segmented are 0.
+  SERIES_DIR         a folder (searched recursively) of DICOM files: grouped into series and
+                     stacks sorted along the slice normal, as import does; the largest stack is
+                     segmented and the others are listed on stderr
+  --series UID       segment this SeriesInstanceUID of the folder instead (its largest stack)
   --slices A:B       only slices A..B-1: A inclusive, B exclusive, 0-based in stored order (the
                      file's third axis; for a DICOM series the sorted stack). A: or :B leave the
                      other end open, negative counts from the end, a single A is one slice

@@ -19,6 +19,7 @@ import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { Raster } from '../io/raster.ts';
 import { openVolumeFile, VolumeChoiceError, type VolumeInput } from '../inference/volume-source.ts';
+import { openVolumeFolder } from '../inference/volume-series.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 import { segmentProject } from './segment-project.ts';
 import { segmentVolumeCommand, volumeHelp } from './segment-volume.ts';
@@ -32,7 +33,8 @@ const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT
                      adapter (review them in the app, or: delineate export --kind model)
 
   --model DIR|NAME   model folder or installed model name (default: the installed one)
-  --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); a volume is segmented whole (below)
+  --image FILE       PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); a volume is segmented whole (below);
+                     a folder of DICOM files is a series (below)
   --frame N          only this slice/frame of a volume or multi-frame DICOM (0-based), written as a
                      one-slice image with that slice's geometry
   --prompt TEXT      what to segment; repeat for several prompts (one image encoding serves all)
@@ -78,9 +80,11 @@ function readPrompts(lists: Record<string, string[]>, file: string | undefined):
 
 /** The image or volume named by --image; a 4-D NIfTI without --volume is a usage error saying how to pick. */
 async function openInput(path: string, volume: number | undefined, series: string | undefined): Promise<VolumeInput> {
-  if (series !== undefined) throw new UsageError(`--series ${series}: DICOM series folders are not readable yet`);
+  const folder = existsAsFolder(path);
+  if (series !== undefined && !folder) throw new UsageError(`--series ${series} picks a series of a folder; ${path} is a file`);
+  if (volume !== undefined && folder) throw new UsageError(`--volume ${volume} picks a volume of a 4-D NIfTI; ${path} is a folder`);
   try {
-    return await openVolumeFile(path, { volume });
+    return folder ? await openVolumeFolder(path, { series }) : await openVolumeFile(path, { volume });
   } catch (e) {
     if (e instanceof VolumeChoiceError) throw new UsageError(e.message);
     throw e;

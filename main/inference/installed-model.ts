@@ -32,6 +32,10 @@ export class InstalledModelInference implements InferenceService {
     return this.modelInference.predict(image, frame, prompt, threshold, adapter);
   }
 
+  predictFrames(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts?: { batch?: number; signal?: AbortSignal }): Promise<void> {
+    return this.modelInference.predictFrames(image, frames, prompt, threshold, adapter, onMask, opts);
+  }
+
   async close(): Promise<void> {
     await this.inner?.close();
     this.inner = null;

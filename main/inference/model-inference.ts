@@ -6,9 +6,13 @@ import { Engine, type EngineOptions } from '../engine/runtime/engine.ts';
 import { type ClipSegModel, openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
-import { loadSourceFrame } from '../io/import-scan.ts';
+import { loadImageFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
+import { defaultVolumeBatch, segmentVolume, type SliceSource } from './volume-segment.ts';
+
+/** Frames of a predictFrames call run between two chances for a preview to go first. */
+const framesPerTurn = 8;
 
 export class ModelInference implements InferenceService {
   private engine: Engine | null = null;
@@ -70,19 +74,64 @@ export class ModelInference implements InferenceService {
     }
   }
 
+  /**
+   * Several frames of one image with one prompt (a volume's "segment all slices"): the prompt is
+   * embedded once and the frames go through the vision graph `batch` at a time, without filling
+   * the encoding cache. `onMask` gets each frame's prediction in `frames` order. Previews are let
+   * in between chunks of {@link framesPerTurn} frames rather than waiting for the whole volume.
+   */
+  async predictFrames(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
+    for (const k of frames) if (!(Number.isInteger(k) && k >= 0 && k < image.frames)) throw new RangeError(`image ${image.id}: frame ${k} is outside 0..${image.frames - 1}`);
+    const source: SliceSource = {
+      name: `image ${image.id}`, width: image.width, height: image.height, slices: image.frames,
+      read: (k) => loadImageFrame(image.frameSource?.(k) ?? { path: image.sourcePath, contentHash: image.contentHash, frame: k }),
+    };
+    for (let i = 0; i < frames.length; i += framesPerTurn) {
+      opts.signal?.throwIfAborted();
+      const chunk = frames.slice(i, i + framesPerTurn);
+      const turn = this.chain.then(async () => {
+        const engine = this.engine;
+        try {
+          const model = await this.open();
+          await this.useAdapter(model, adapter);
+          const size = model.preprocess.height;
+          let t0 = performance.now();
+          await segmentVolume(model, source, {
+            prompts: [prompt], threshold, slices: chunk, batch: opts.batch ?? defaultVolumeBatch, signal: opts.signal,
+            onSlice: async (k, [mask]) => {
+              await onMask(k, { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: adapter?.id ?? null, cached: false, ms: performance.now() - t0 });
+              t0 = performance.now();
+            },
+          });
+        } catch (e) {
+          if (engine && (e as Error).name === 'EngineError' && /not running|worker (crashed|exited)/.test((e as Error).message)) this.reset(engine);
+          throw e;
+        }
+      });
+      this.chain = turn.catch(() => undefined);
+      await turn;
+    }
+  }
+
+  /** Switches the segmenter to `adapter` (null: the base model) when it holds another. */
+  private async useAdapter(model: ClipSegModel, adapter: AdapterRef | null): Promise<void> {
+    const wanted = adapter?.id ?? null;
+    if (wanted === this.adapterId) return;
+    // Read and check the file before touching the segmenter, so a bad file changes nothing.
+    const file = adapter ? readAdapterFile(adapter.path, model.config, this.baseModelSha256) : null;
+    this.adapterId = 'unknown';
+    await model.segmenter.setAdapter(file);
+    this.adapterId = wanted;
+  }
+
   private async run(model: ClipSegModel, image: SourceImage, frame: number, prompt: string, threshold: number, adapter: AdapterRef | null, t0: number): Promise<MaskPrediction> {
     const wanted = adapter?.id ?? null;
-    if (wanted !== this.adapterId) {
-      // Read and check the file before touching the segmenter, so a bad file changes nothing.
-      const file = adapter ? readAdapterFile(adapter.path, model.config, this.baseModelSha256) : null;
-      this.adapterId = 'unknown';
-      await model.segmenter.setAdapter(file);
-      this.adapterId = wanted;
-    }
+    await this.useAdapter(model, adapter);
     const key = `${image.contentHash}:${frame}`;
     const cached = model.segmenter.hasImage(key);
     if (!cached) {
-      const raster = await loadSourceFrame(image.sourcePath, image.contentHash, frame);
+      const raster = await loadImageFrame(image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame });
       await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
     }
     const logits = await model.segmenter.logits(key, prompt);

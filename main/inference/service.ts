@@ -1,6 +1,8 @@
 // What the app asks of the model, independent of how it runs: a mask for one frame of a stored
 // image and a prompt. The API's prompt preview and the batch-segment job both go through it.
 
+import type { FrameSource } from '../io/import-scan.ts';
+
 export interface SourceImage {
   id: number;
   sourcePath: string;
@@ -8,6 +10,8 @@ export interface SourceImage {
   width: number;
   height: number;
   frames: number;
+  /** where frame k is read from (the store's images.frameSource): needed for stacks, whose frames are other files; default: frame k of sourcePath */
+  frameSource?(frame: number): FrameSource;
 }
 
 export interface MaskPrediction {
@@ -43,6 +47,11 @@ export interface InferenceService {
   /** A stable identity of the model in use (its folder name and weights hash), for provenance. */
   readonly modelId: string;
   predict(image: SourceImage, frame: number, prompt: string, threshold?: number, adapter?: AdapterRef | null): Promise<MaskPrediction>;
+  /**
+   * Several frames of one image with one prompt, batched (see ModelInference.predictFrames); each
+   * frame's prediction goes to `onMask` in `frames` order. Optional: without it, callers predict frame by frame.
+   */
+  predictFrames?(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts?: { batch?: number; signal?: AbortSignal }): Promise<void>;
   /** The model's folder and weights hash (resolving it if needed; throws what resolving throws). */
   model?(): ModelAccess;
   close(): Promise<void>;

@@ -184,3 +184,44 @@ test('.dcm: a DICOM SEG of a DICOM source, read back with pydicom and checked by
   assert.equal(refused.code, 2);
   assert.match(refused.err, /a DICOM SEG refers to DICOM source images, and .*volume\.nii\.gz is NIfTI/);
 });
+
+test('a DICOM series folder: the sorted stack\'s affine (not file-name order), each slice as segmented alone, and a SEG whose frames sit on the source slices (pydicom, dciodvfy)', async () => {
+  const { dciodvfy, pydicomReadSeg } = await import('../helpers/dicom-tools.ts');
+  const { ORIENTATION, PIXEL_SPACING, SLICE_STEP, STACK, FIXTURES, ROWS, COLUMNS } = await import('../io/dicom-seg-fixture.ts');
+  const folder = join(FIXTURES, 'ct');
+  const out = join(tmp, 'series.nii.gz');
+  const r = run('--image', folder, '--prompt', 'a polyp', '--threshold', '0.3', '--batch', '2', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /"oblique 5 slices": 5 slices of 13×11/);
+  const seg = join(tmp, 'series.dcm');
+  assert.equal(run('--image', folder, '--prompt', 'a polyp', '--threshold', '0.3', '--out', seg).code, 0);
+  assert.deepEqual(dciodvfy(seg).errors, []);
+  const read = pydicomReadSeg(seg, STACK);
+
+  // the expected affine, by hand from the fixture's geometry and the first stack slice's IPP (LPS → RAS)
+  const [rx, ry, rz, cx, cy, cz] = ORIENTATION;
+  const n = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
+  const ipp = read.sources[0].position;
+  const lps = [0, 1, 2].map((i) => [[rx, ry, rz][i] * PIXEL_SPACING[1], [cx, cy, cz][i] * PIXEL_SPACING[0], n[i] * SLICE_STEP, ipp[i]]);
+  const expected = [lps[0].map((v) => -v), lps[1].map((v) => -v), lps[2]];
+  const { header, voxels } = readBack(out);
+  assert.deepEqual(header.dims.slice(0, 4), [3, COLUMNS, ROWS, 5]);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(header.affine[i][j] - expected[i][j]) < 1e-3, `affine[${i}][${j}] ${header.affine[i][j]} vs ${expected[i][j]}`);
+
+  const plane = ROWS * COLUMNS;
+  // slice k alone (the series' window, which a lone file does not have, so through the folder), unbatched
+  for (const k of [0, 4]) {
+    const alone = join(tmp, `stack${k}.nii`);
+    assert.equal(run('--image', folder, '--frame', String(k), '--prompt', 'a polyp', '--threshold', '0.3', '--out', alone).code, 0);
+    assert.deepEqual(voxels.subarray(k * plane, (k + 1) * plane), readBack(alone).voxels, `slice ${k}`);
+  }
+  // one SEG frame per non-empty slice, on that slice's source instance and position
+  const nonEmpty = [0, 1, 2, 3, 4].filter((k) => voxels.subarray(k * plane, (k + 1) * plane).some((v) => v === 1));
+  assert.deepEqual(read.frames.map((f) => f.sopInstanceUID), nonEmpty.map((k) => read.sources[k].sopInstanceUID));
+  assert.deepEqual(read.frames.map((f) => f.position), nonEmpty.map((k) => read.sources[k].position));
+  assert.deepEqual(read.frames.map((f) => f.bits), nonEmpty.map((k) => Array.from(voxels.subarray(k * plane, (k + 1) * plane), String).join('')));
+
+  const wrong = run('--image', folder, '--series', '1.2.3', '--prompt', 'a polyp', '--out', join(tmp, 'x.nii'));
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /--series 1\.2\.3: .* holds no such series \(it has: series 2\.25\./);
+});

@@ -2,7 +2,9 @@
 // named) and saves each result as a model mask. Each mask is saved in its own transaction together
 // with the checkpoint, so a resumed job starts after the last saved frame and redoes none.
 // Items are taken in (image id, frame) order and the checkpoint is the last one finished, so
-// images added to the project before the job starts (or resumes) are included.
+// images added to the project before the job starts (or resumes) are included. The frames of one
+// volume go through the service's batched predictFrames (prompt embedded once, slices batched
+// through the vision graph) where it has one: the workspace's "Segment all slices".
 
 import type { InferenceService } from '../../inference/service.ts';
 import { SourceChangedError } from '../../io/import-scan.ts';
@@ -24,6 +26,10 @@ export interface SegmentBatchJobConfig {
   imageIds?: number[];
   /** every frame of volumes and series; default only the middle one (the frame the library shows) */
   allFrames?: boolean;
+  /** with allFrames: only frames start..end−1 (0-based, end exclusive) of each image that has them */
+  slices?: [number, number];
+  /** frames per vision-graph run for volumes (default: the CLI's, see volume-segment.ts) */
+  batch?: number;
 }
 
 export interface SegmentBatchResult {
@@ -42,19 +48,27 @@ interface SegmentCheckpoint {
 }
 
 export function segmentBatchConfig(config: Record<string, unknown>): SegmentBatchJobConfig {
-  const { projectId, prompt, threshold, labelId, imageIds, allFrames } = config;
+  const { projectId, prompt, threshold, labelId, imageIds, allFrames, slices, batch } = config;
   if (!Number.isInteger(projectId)) throw new InvalidValueError('segment-batch config projectId', `must be a project id, got ${JSON.stringify(projectId)}`);
   if (prompt !== undefined && (typeof prompt !== 'string' || prompt.trim() === '')) throw new InvalidValueError('segment-batch config prompt', `must be non-empty text, got ${JSON.stringify(prompt)}`);
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) throw new InvalidValueError('segment-batch config threshold', `must be a number in [0, 1], got ${JSON.stringify(threshold)}`);
   if (labelId !== undefined && labelId !== null && !Number.isInteger(labelId)) throw new InvalidValueError('segment-batch config labelId', `must be a label id, got ${JSON.stringify(labelId)}`);
   if (imageIds !== undefined && !(Array.isArray(imageIds) && imageIds.every((id) => Number.isInteger(id)))) throw new InvalidValueError('segment-batch config imageIds', `must be a list of image ids, got ${JSON.stringify(imageIds)}`);
   if (allFrames !== undefined && typeof allFrames !== 'boolean') throw new InvalidValueError('segment-batch config allFrames', `must be true or false, got ${JSON.stringify(allFrames)}`);
-  return { projectId: projectId as number, prompt: prompt as string | undefined, threshold: threshold as number | undefined, labelId: (labelId ?? null) as number | null, imageIds: imageIds as number[] | undefined, allFrames: allFrames === true };
+  if (slices !== undefined && !(Array.isArray(slices) && slices.length === 2 && slices.every((n) => Number.isInteger(n)) && slices[0] >= 0 && slices[0] < slices[1])) {
+    throw new InvalidValueError('segment-batch config slices', `must be [start, end] with 0 ≤ start < end (end exclusive), got ${JSON.stringify(slices)}`);
+  }
+  if (slices !== undefined && allFrames !== true) throw new InvalidValueError('segment-batch config slices', 'a slice range needs allFrames: true');
+  if (batch !== undefined && !(Number.isInteger(batch) && (batch as number) >= 1 && (batch as number) <= 64)) throw new InvalidValueError('segment-batch config batch', `must be an integer in 1..64, got ${JSON.stringify(batch)}`);
+  return { projectId: projectId as number, prompt: prompt as string | undefined, threshold: threshold as number | undefined, labelId: (labelId ?? null) as number | null, imageIds: imageIds as number[] | undefined, allFrames: allFrames === true, slices: slices as [number, number] | undefined, batch: batch as number | undefined };
 }
 
-/** The frames of an image the job segments: the middle one (as import's thumbnail), or all. */
-export const framesOf = (image: Pick<Image, 'frames'>, allFrames: boolean): number[] =>
-  allFrames ? Array.from({ length: image.frames }, (_, k) => k) : [Math.floor(image.frames / 2)];
+/** The frames of an image the job segments: the middle one (as import's thumbnail), or all (those of `slices` [start, end) it has). */
+export function framesOf(image: Pick<Image, 'frames'>, allFrames: boolean, slices?: [number, number]): number[] {
+  if (!allFrames) return [Math.floor(image.frames / 2)];
+  const [start, end] = slices ?? [0, image.frames];
+  return Array.from({ length: Math.max(0, Math.min(end, image.frames) - start) }, (_, i) => start + i);
+}
 
 const after = (a: [number, number], b: [number, number]) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
 
@@ -73,7 +87,7 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
     const threshold = config.threshold ?? 0.5;
 
     const images = config.imageIds ? config.imageIds.map((id) => imageOf(ctx, id, config.projectId)) : store.images.list(config.projectId);
-    const items = images.flatMap((image) => framesOf(image, config.allFrames!).map((frame) => ({ image, frame })));
+    const items = images.flatMap((image) => framesOf(image, config.allFrames!, config.slices).map((frame) => ({ image, frame })));
     items.sort((a, b) => a.image.id - b.image.id || a.frame - b.frame);
 
     const saved = job.checkpoint as SegmentCheckpoint | null;
@@ -89,18 +103,10 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
     const adapter = active ? { id: active.id, path: store.adapters.filePath(active.id) } : null;
     if (adapter) ctx.log(`with adapter ${active!.id} (${active!.name}, ${active!.variant})`);
     const done0 = items.length - todo.length;
-    for (const [n, { image, frame }] of todo.entries()) {
-      ctx.signal.throwIfAborted();
-      const where = `image ${image.id} (${image.fileName})${image.frames > 1 ? ` frame ${frame}` : ''}`;
-      let result: { mask: Uint8Array; width: number; height: number; threshold: number; adapterId: number | null } | string;
-      try {
-        result = await service.predict(image, frame, prompt, threshold, adapter);
-      } catch (e) {
-        // A problem with this image's source is this frame's failure; anything else (no model, a
-        // bad adapter, a dead engine) would fail every frame the same way: fail the job once.
-        if (!isSourceProblem(e)) throw e;
-        result = e instanceof Error ? e.message : String(e);
-      }
+    let done = done0;
+    type Outcome = { mask: Uint8Array; width: number; height: number; threshold: number; adapterId: number | null } | string;
+    const record = (image: Image, frame: number, outcome: Outcome): void => {
+      let result = outcome;
       store.transaction(() => {
         if (typeof result !== 'string') {
           try {
@@ -117,15 +123,56 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
         }
         if (typeof result === 'string') {
           counts.failed++;
-          ctx.log(`failed ${where}: ${result}`);
+          ctx.log(`failed ${whereOf(image, frame)}: ${result}`);
         }
         ctx.checkpoint({ after: [image.id, frame], counts: { ...counts } } satisfies SegmentCheckpoint);
       });
-      ctx.progress({ done: done0 + n + 1, total: items.length, message: where });
+      ctx.progress({ done: ++done, total: items.length, message: whereOf(image, frame) });
+    };
+    // A problem with an image's source is that image's failure; anything else (no model, a bad
+    // adapter, a dead engine) would fail every frame the same way: fail the job once.
+    const sourceProblem = (e: unknown): string => {
+      if (!isSourceProblem(e)) throw e;
+      return e instanceof Error ? e.message : String(e);
+    };
+    for (let i = 0; i < todo.length;) {
+      ctx.signal.throwIfAborted();
+      const { image } = todo[i];
+      let n = 1;
+      while (i + n < todo.length && todo[i + n].image.id === image.id) n++;
+      const frames = todo.slice(i, i + n).map((it) => it.frame);
+      i += n;
+      const withSource = { ...image, frameSource: (k: number) => store.images.frameSource(image.id, k) };
+      if (frames.length > 1 && service.predictFrames) {
+        const left = new Set(frames);
+        try {
+          await service.predictFrames(withSource, frames, prompt, threshold, adapter, (frame, p) => {
+            left.delete(frame);
+            record(image, frame, p);
+          }, { batch: config.batch, signal: ctx.signal });
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          const reason = sourceProblem(e);
+          for (const frame of frames) if (left.has(frame)) record(image, frame, reason);
+        }
+        continue;
+      }
+      for (const frame of frames) {
+        ctx.signal.throwIfAborted();
+        let outcome: Outcome;
+        try {
+          outcome = await service.predict(withSource, frame, prompt, threshold, adapter);
+        } catch (e) {
+          outcome = sourceProblem(e);
+        }
+        record(image, frame, outcome);
+      }
     }
     return counts;
   });
 }
+
+const whereOf = (image: Image, frame: number): string => `image ${image.id} (${image.fileName})${image.frames > 1 ? ` frame ${frame}` : ''}`;
 
 function isSourceProblem(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException)?.code;
