@@ -6,7 +6,7 @@ import { isAbsolute } from 'node:path';
 import { ImageDecodeError } from '../io/raster.ts';
 import { encodePng } from '../io/image-decode.ts';
 import { FolderListingError, listFolder } from '../io/folder-listing.ts';
-import { loadSourceFrame, SourceChangedError } from '../io/import-scan.ts';
+import { loadImageFrame, SourceChangedError } from '../io/import-scan.ts';
 import { windowProblem } from '../io/window.ts';
 import type { InferenceService } from '../inference/service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -134,7 +134,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
       const k = frameOf(img, frame);
       const problem = window == null ? null : windowProblem(window);
       if (problem) throw new ApiFailure('invalid', `the window for image ${img.id}: ${problem}`);
-      const raster = await loadSourceFrame(img.sourcePath, img.contentHash, k, window ?? undefined);
+      const raster = await loadImageFrame(store.images.frameSource(img.id, k), window ?? undefined);
       return { width: raster.width, height: raster.height, png: encodePng(raster) };
     }),
 
@@ -151,14 +151,14 @@ export function createApi(deps: ApiDeps): DelineateApi {
     previewMask: (req) => result(async () => {
       const img = image(req.imageId);
       const inference = deps.inference();
-      const p = await inference.predict(img, frameOf(img, req.frame), req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      const p = await inference.predict({ ...img, frameSource: (k) => store.images.frameSource(img.id, k) }, frameOf(img, req.frame), req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
       return { width: p.width, height: p.height, pixels: p.mask, threshold: p.threshold, cached: p.cached, ms: p.ms, modelId: inference.modelId, adapterId: p.adapterId };
     }),
     saveModelMask: (req) => result(async () => {
       const img = image(req.imageId);
       const frame = frameOf(img, req.frame);
       const labelId = labelCheck(img.projectId, req.labelId);
-      const p = await deps.inference().predict(img, frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      const p = await deps.inference().predict({ ...img, frameSource: (k) => store.images.frameSource(img.id, k) }, frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
       return (store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold, adapterId: p.adapterId }));
     }),
     saveCorrectedMask: (req) => result(() => {

@@ -37,9 +37,15 @@ export interface ImageSummary {
   fileName: string;
   width: number;
   height: number;
+  /** slices of a volume or stack (frames of a multi-frame file); 1 for a 2-D image */
   frames: number;
   modality: string | null;
+  /** [row, column] or [row, column, slice] spacing in mm; null when the file gives none */
   pixelSpacing: number[] | null;
+  /** mm between neighbouring slices (from the sorted positions of a DICOM stack, or the NIfTI affine); null for 2-D images */
+  sliceSpacing: number | null;
+  /** DICOM SeriesDescription (null when absent or not DICOM) */
+  seriesDescription: string | null;
   /**
    * Voxel (column, row, slice) → patient RAS+ mm, row-major 4×4, for orienting the view
    * (contract/orientation.ts); null when the file carries no patient orientation (PNG/JPEG, DICOM

@@ -6,5 +6,6 @@ export type { SegSegment, SegOptions, SegCode, SegAlgorithmType, SegSourceSlice 
 export { decodeDicomSeg } from './dicom-seg/decode.ts';
 export type { DecodedSeg, DecodedSegment, DecodedSegFrame } from './dicom-seg/decode.ts';
 export { DicomSegError } from './dicom-seg/errors.ts';
+export { isDicomSeg } from './dicom-seg/detect.ts';
 export { hexToDicomLab, dicomLabToHex } from './dicom-seg/colour.ts';
 export { newUid } from './dicom-seg/uid.ts';

@@ -4,6 +4,7 @@
 // has a loader that re-reads its file, so scanning thousands of images holds only thumbnails.
 
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { decodeDicom, dicomDisplayFrame, type DicomImage } from './dicom.ts';
@@ -11,9 +12,11 @@ import { detectFileKind } from './file-kind.ts';
 import { rasterGeometry, type Geometry } from './geometry.ts';
 import { decodeImage } from './image-decode.ts';
 import { isMedVlsmDatasetFolder, readMedVlsmDataset, type MedVlsmDataset } from './medvlsm-dataset.ts';
-import { decodeNifti, niftiSlice, type NiftiVolume } from './nifti.ts';
+import { decodeNifti, decodeNiftiHeader, niftiSlice, type NiftiVolume } from './nifti.ts';
 import type { Raster } from './raster.ts';
 import { makeThumbnail } from './thumbnail.ts';
+import { SeriesCollector } from './series/series-import.ts';
+import { stackContentHash } from './series/stacks.ts';
 import { applyWindow, checkWindow, defaultWindow, windowForRange, type Window } from './window.ts';
 
 export { makeThumbnail } from './thumbnail.ts';
@@ -36,8 +39,8 @@ export interface ImportItem {
   defaultFrame: number;
   /** DICOM Modality ('CT', 'CR', 'US', ...); null when the file does not say */
   modality: string | null;
-  /** [row spacing, column spacing] in mm (DICOM order); null when the file gives none (1 mm is used) */
-  pixelSpacing: [number, number] | null;
+  /** [row spacing, column spacing(, slice spacing)] in mm (DICOM order); null when the file gives none (1 mm is used) */
+  pixelSpacing: [number, number] | [number, number, number] | null;
   geometry: Geometry;
   /** the window that makes the display (and model input) grey; null for 8-bit and colour images */
   window: Window | null;
@@ -45,8 +48,17 @@ export interface ImportItem {
   channels: 1 | 2 | 3 | 4;
   /** PNG, longer side at most 128 */
   thumbnail: Uint8Array;
-  /** something the reader left out, e.g. the later volumes of a 4-D NIfTI */
+  /** what the reader left out or split (a gap in a series, a localizer imported apart, …) */
   note?: string;
+  /** the DICOM series the image belongs to (absent for other formats) */
+  series?: SeriesIdentity;
+  /**
+   * For an image assembled from several files or frames (a DICOM stack; one volume of a 4-D
+   * NIfTI): where slice k comes from, at index k (the store's image_slices). Absent for an image
+   * read from its own file, whose `contentHash` is then the file's sha256; a stack's is
+   * stackContentHash over its slices.
+   */
+  slices?: ImportSlice[];
   /** sourcePath of an earlier item in this scan with the same bytes */
   duplicateOf?: string;
   /**
@@ -54,6 +66,29 @@ export interface ImportItem {
    * one given (see {@link loadSourceFrame}); fails if the file changed.
    */
   loadFrame(frame?: number, window?: Window): Promise<Raster>;
+}
+
+export interface SeriesIdentity {
+  studyUid: string;
+  seriesUid: string;
+  frameOfReferenceUid: string | null;
+  /** SeriesDescription; null when absent */
+  description: string | null;
+}
+
+/** Where one slice of a stack comes from (the store's NewImageSlice). */
+export interface ImportSlice {
+  sourcePath: string;
+  /** sha256 of that file's bytes */
+  sourceHash: string;
+  /** frame within that file */
+  sourceFrame: number;
+  /** volume within that file (4-D NIfTI); absent: 0 */
+  sourceVolume?: number;
+  sopInstanceUid?: string | null;
+  sopClassUid?: string | null;
+  /** ImagePositionPatient (LPS mm) */
+  position?: number[] | null;
 }
 
 export interface ImportDataset {
@@ -101,7 +136,10 @@ type Found = { type: 'file'; path: string } | { type: 'dataset'; path: string } 
 /**
  * Scans files and folders (recursively; entries sorted by name; hidden names starting with '.'
  * skipped; a folder with anns/, images/ and masks/ is one MedVLSM dataset, not walked further).
- * Yields one entry per file or dataset, in walk order. Aborting the signal rejects the iteration.
+ * Yields one entry per file or dataset, in walk order, except that DICOM slices of volumes (files
+ * with a patient position and orientation, and enhanced multi-frame files) are held back and
+ * yielded after the walk as one item per stack (series/series-import.ts), and a 4-D NIfTI yields
+ * one item per volume. Aborting the signal rejects the iteration.
  */
 export async function* scanImport(paths: readonly string[], options: ScanOptions = {}): AsyncIterable<ImportEntry> {
   const { signal, onProgress } = options;
@@ -109,35 +147,89 @@ export async function* scanImport(paths: readonly string[], options: ScanOptions
   const progress: ImportProgress = { filesSeen: 0, filesTotal: found.length, imported: 0, duplicates: 0, failed: 0 };
   onProgress?.({ ...progress });
   const byHash = new Map<string, ImportItem>();
-  for (const entry of found) {
-    signal?.throwIfAborted();
-    const result = await scanEntry(entry, byHash, options.thumbnailSize ?? 128, signal);
-    progress.filesSeen++;
+  const thumbnailSize = options.thumbnailSize ?? 128;
+  const series = new SeriesCollector({ thumbnailSize, describe: (b, p, h) => describe(b, p, h, thumbnailSize), loadFrame: loadImageFrame, readFile: (p) => readFile(p), reasonOf });
+  const count = (result: ImportEntry) => {
     if (result.kind === 'failure') progress.failed++;
     else if (result.kind !== 'medvlsm-dataset' && result.duplicateOf) progress.duplicates++;
     else progress.imported++;
+  };
+  for (const entry of found) {
+    signal?.throwIfAborted();
+    const results = await scanEntry(entry, byHash, thumbnailSize, series, signal);
+    progress.filesSeen++;
+    results.forEach(count);
+    onProgress?.({ ...progress });
+    yield* results;
+  }
+  for await (const result of series.finish(signal)) {
+    count(result);
     onProgress?.({ ...progress });
     yield result;
   }
 }
 
-async function scanEntry(entry: Found, byHash: Map<string, ImportItem>, thumbnailSize: number, signal?: AbortSignal): Promise<ImportEntry> {
-  if (entry.type === 'failure') return { kind: 'failure', path: entry.path, reason: entry.reason };
+/** What one walked entry yields now: nothing for a DICOM slice (it waits for its series), several items for a 4-D NIfTI. */
+async function scanEntry(entry: Found, byHash: Map<string, ImportItem>, thumbnailSize: number, series: SeriesCollector, signal?: AbortSignal): Promise<ImportEntry[]> {
+  if (entry.type === 'failure') return [{ kind: 'failure', path: entry.path, reason: entry.reason }];
   try {
     if (entry.type === 'dataset') {
-      return { kind: 'medvlsm-dataset', sourcePath: entry.path, fileName: basename(entry.path), dataset: await readMedVlsmDataset(entry.path, { signal }) };
+      return [{ kind: 'medvlsm-dataset', sourcePath: entry.path, fileName: basename(entry.path), dataset: await readMedVlsmDataset(entry.path, { signal }) }];
     }
     const bytes = await readFile(entry.path);
     const contentHash = sha256(bytes);
     const first = byHash.get(contentHash);
-    if (first) return { ...first, sourcePath: entry.path, fileName: basename(entry.path), duplicateOf: first.sourcePath, loadFrame: loader(entry.path, contentHash, first) };
+    if (first) return [{ ...first, sourcePath: entry.path, fileName: basename(entry.path), duplicateOf: first.sourcePath, loadFrame: loader(entry.path, contentHash, first) }];
+    const kind = detectFileKind(bytes);
+    if (kind === 'dicom') {
+      const now = series.add(bytes, entry.path, contentHash);
+      if (now && now.kind !== 'failure') byHash.set(contentHash, now);
+      return now ? [now] : [];
+    }
+    if (kind === 'nifti') {
+      const volumes = niftiVolumeItems(bytes, entry.path, contentHash, thumbnailSize);
+      if (volumes) return volumes;
+    }
     const item = describe(bytes, entry.path, contentHash, thumbnailSize);
     byHash.set(contentHash, item);
-    return item;
+    return [item];
   } catch (e) {
     if (signal?.aborted) throw e;
-    return { kind: 'failure', path: entry.path, reason: reasonOf(e, entry.path) };
+    return [{ kind: 'failure', path: entry.path, reason: reasonOf(e, entry.path) }];
   }
+}
+
+/**
+ * A 4-D (or higher) NIfTI as one item per volume, named "<file> (t = k)", each a stack whose slice
+ * z is frame z of volume t of the file; null for a file of one volume. The file is inflated once
+ * and one volume is decoded at a time.
+ */
+function niftiVolumeItems(bytes: Uint8Array, path: string, contentHash: string, thumbnailSize: number): ImportItem[] | null {
+  const raw = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const header = decodeNiftiHeader(raw, path);
+  const volumes = header.dim.slice(4, header.dim[0] + 1).reduce((a, b) => a * (b >= 1 ? b : 1), 1);
+  if (!(header.dim[0] > 3 && volumes > 1)) return null;
+  const items: ImportItem[] = [];
+  for (let t = 0; t < volumes; t++) {
+    const decoded = decodeFile(raw, path, { niftiVolume: t });
+    const { meta } = decoded;
+    const slices: ImportSlice[] = Array.from({ length: meta.frames }, (_, z) => ({ sourcePath: path, sourceHash: contentHash, sourceFrame: z, sourceVolume: t }));
+    const window = meta.window;
+    const item: ImportItem = {
+      ...meta,
+      note: undefined,
+      sourcePath: path,
+      fileName: `${basename(path)} (t = ${t})`,
+      contentHash: stackContentHash(slices.map((s) => ({ hash: contentHash, frame: s.sourceFrame, volume: t }))),
+      byteLength: bytes.length,
+      thumbnail: makeThumbnail(decoded.display(meta.defaultFrame), thumbnailSize),
+      slices,
+      loadFrame: (frame = meta.defaultFrame, w) => loadImageFrame({ path, contentHash, frame, volume: t, window }, w),
+    };
+    delete item.note;
+    items.push(item);
+  }
+  return items;
 }
 
 /** The message without the path prefix the decoders put in front (the failure carries the path). */
@@ -361,18 +453,59 @@ function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defau
  * not {finite center, width ≥ 1} is a WindowError (a RangeError) before the file is read.
  */
 export async function loadSourceFrame(path: string, contentHash: string, frame: number, window?: Window): Promise<Raster> {
-  const w = window === undefined ? undefined : checkWindow(window, `${path}: display window`);
-  // Browsing a volume or segmenting all its frames asks for one file frame after frame, and the
-  // viewer asks again for each window it settles on: keep the last decoded file (re-checked by
-  // size and mtime) instead of reading and hashing it each time.
-  const info = await stat(path);
-  const cached = lastDecoded;
-  if (cached && cached.path === path && cached.hash === contentHash && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.file.display(frame, w);
-  const bytes = await readFile(path);
-  if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
-  const file = decodeFile(bytes, path);
-  lastDecoded = { path, hash: contentHash, size: info.size, mtimeMs: info.mtimeMs, file };
-  return file.display(frame, w);
+  return loadImageFrame({ path, contentHash, frame, volume: 0, window: null }, window);
 }
 
-let lastDecoded: { path: string; hash: string; size: number; mtimeMs: number; file: DecodedFile } | null = null;
+/**
+ * Where one frame of a stored image is read from (the store's `images.frameSource(id, k)` gives
+ * it): file, sha256 of its bytes, frame within the file, volume of a 4-D NIfTI, and the image's
+ * window applied when the call gives none (null: the file's own, as at import).
+ */
+export interface FrameSource {
+  path: string;
+  contentHash: string;
+  frame: number;
+  volume?: number;
+  window?: Window | null;
+}
+
+/**
+ * {@link loadSourceFrame} for any stored frame, a stack's slices included: frame k of a DICOM
+ * series reads only its own slice file (and checks that file's hash), so scrolling costs one small
+ * file per slice, never the whole series.
+ */
+export async function loadImageFrame(source: FrameSource, window?: Window): Promise<Raster> {
+  const { path, contentHash, frame } = source;
+  const volume = source.volume ?? 0;
+  const w = window === undefined ? undefined : checkWindow(window, `${path}: display window`);
+  const file = await decodedSource(path, contentHash, volume);
+  return file.display(frame, w ?? source.window ?? undefined);
+}
+
+// Browsing a volume or segmenting all its frames asks for the same files again and again, and the
+// viewer asks again for each window it settles on: keep the last few decoded files (re-checked by
+// size and mtime) instead of reading and hashing them each time. A stack's slices are separate
+// files, so a handful lets the viewer step back and forth without a re-read; the decoded pixels of
+// one slice are small, and one large volume file evicts the rest (by count, bounded below).
+const DECODED_CACHE_FILES = 8;
+const decodedCache: Array<{ path: string; hash: string; volume: number; size: number; mtimeMs: number; file: DecodedFile }> = [];
+
+async function decodedSource(path: string, contentHash: string, volume: number): Promise<DecodedFile> {
+  const info = await stat(path);
+  const at = decodedCache.findIndex((c) => c.path === path && c.hash === contentHash && c.volume === volume);
+  if (at >= 0) {
+    const [hit] = decodedCache.splice(at, 1);
+    if (hit.size === info.size && hit.mtimeMs === info.mtimeMs) {
+      decodedCache.unshift(hit);
+      return hit.file;
+    }
+  }
+  const bytes = await readFile(path);
+  if (sha256(bytes) !== contentHash) throw new SourceChangedError(path);
+  const file = decodeFile(bytes, path, volume ? { niftiVolume: volume } : {});
+  // a file of many frames (a volume) holds as much as many slices: keep it alone
+  if (file.meta.frames > 1) decodedCache.length = 0;
+  decodedCache.unshift({ path, hash: contentHash, volume, size: info.size, mtimeMs: info.mtimeMs, file });
+  if (decodedCache.length > DECODED_CACHE_FILES) decodedCache.length = DECODED_CACHE_FILES;
+  return file;
+}

@@ -27,6 +27,60 @@ export interface NewImage {
   window?: ImageWindow | null;
   /** PNG bytes */
   thumbnail?: Uint8Array | null;
+  /** DICOM identity of the series the image came from (null for other formats) */
+  studyUid?: string | null;
+  seriesUid?: string | null;
+  frameOfReferenceUid?: string | null;
+  seriesDescription?: string | null;
+  /**
+   * Where each slice comes from, for an image assembled from several files or frames (a DICOM
+   * stack, one volume of a 4-D NIfTI): exactly `frames` entries, slice k at index k. Omitted for
+   * an image read from its own file (slice k = frame k of sourcePath).
+   */
+  slices?: readonly NewImageSlice[] | null;
+}
+
+/** One slice of a stored stack as the importer describes it. */
+export interface NewImageSlice {
+  /** absolute path of the file holding the slice */
+  sourcePath: string;
+  /** sha256 hex of that file's bytes; the loader refuses the file when it changed */
+  sourceHash: string;
+  /** frame within that file (0 for a single-frame DICOM; slice z of a NIfTI volume) */
+  sourceFrame: number;
+  /** volume within that file: t of a 4-D NIfTI; default 0 */
+  sourceVolume?: number;
+  sopInstanceUid?: string | null;
+  sopClassUid?: string | null;
+  /** ImagePositionPatient of the slice (LPS mm, as in the file); null when not DICOM */
+  position?: readonly number[] | null;
+}
+
+/** Slice `index` of a stack, as {@link Images.slices} returns it. */
+export interface ImageSlice {
+  index: number;
+  sourcePath: string;
+  sourceHash: string;
+  sourceFrame: number;
+  sourceVolume: number;
+  sopInstanceUid: string | null;
+  sopClassUid: string | null;
+  position: number[] | null;
+}
+
+/**
+ * Where frame `frame` of a stored image is read from: what io's loadImageFrame takes. `window` is
+ * the image's stored window, applied when the caller asks for none (a stack's slices share it, so
+ * scrolling does not flicker); null for images read from their own file, whose decoder derives
+ * the same window from the same bytes.
+ */
+export interface FrameSource {
+  path: string;
+  contentHash: string;
+  frame: number;
+  /** volume of a 4-D NIfTI (decodeFile's niftiVolume); 0 otherwise */
+  volume: number;
+  window: ImageWindow | null;
 }
 
 export interface Image {
@@ -44,6 +98,12 @@ export interface Image {
   window: ImageWindow | null;
   hasThumbnail: boolean;
   importedAt: string;
+  studyUid: string | null;
+  seriesUid: string | null;
+  frameOfReferenceUid: string | null;
+  seriesDescription: string | null;
+  /** true when the image's slices come from image_slices (a stack or a 4-D NIfTI volume): see {@link Images.slices} */
+  stacked: boolean;
 }
 
 export type ImageUpdate = Partial<Pick<NewImage, 'modality' | 'pixelSpacing' | 'geometry' | 'window' | 'thumbnail'>>;
@@ -63,11 +123,17 @@ interface Row {
   window: string | null;
   has_thumbnail: number;
   imported_at: string;
+  study_uid: string | null;
+  series_uid: string | null;
+  frame_of_reference_uid: string | null;
+  series_description: string | null;
+  stacked: number;
 }
 
 // Thumbnails stay out of row queries: lists of hundreds of images should not drag PNGs along.
 const columns = `id, project_id, source_path, content_hash, file_name, width, height, frames, modality,
-  pixel_spacing, geometry, window, thumbnail IS NOT NULL AS has_thumbnail, imported_at`;
+  pixel_spacing, geometry, window, thumbnail IS NOT NULL AS has_thumbnail, imported_at, study_uid, series_uid,
+  frame_of_reference_uid, series_description, EXISTS (SELECT 1 FROM image_slices s WHERE s.image_id = images.id) AS stacked`;
 
 const toImage = (r: Row): Image => ({
   id: r.id,
@@ -84,7 +150,51 @@ const toImage = (r: Row): Image => ({
   window: fromJson<ImageWindow>(r.window),
   hasThumbnail: r.has_thumbnail === 1,
   importedAt: r.imported_at,
+  studyUid: r.study_uid,
+  seriesUid: r.series_uid,
+  frameOfReferenceUid: r.frame_of_reference_uid,
+  seriesDescription: r.series_description,
+  stacked: r.stacked === 1,
 });
+
+interface SliceRow {
+  slice: number;
+  source_path: string;
+  source_hash: string;
+  source_frame: number;
+  source_volume: number;
+  sop_instance_uid: string | null;
+  sop_class_uid: string | null;
+  position: string | null;
+}
+
+const toSlice = (r: SliceRow): ImageSlice => ({
+  index: r.slice,
+  sourcePath: r.source_path,
+  sourceHash: r.source_hash,
+  sourceFrame: r.source_frame,
+  sourceVolume: r.source_volume,
+  sopInstanceUid: r.sop_instance_uid,
+  sopClassUid: r.sop_class_uid,
+  position: fromJson<number[]>(r.position),
+});
+
+function checkSlices(image: NewImage): void {
+  const { slices } = image;
+  if (slices == null) return;
+  const frames = image.frames ?? 1;
+  if (!Array.isArray(slices) || slices.length !== frames) throw new InvalidValueError('image slices', `must list one source per frame (${frames}), got ${Array.isArray(slices) ? slices.length : JSON.stringify(slices)}`);
+  slices.forEach((s, k) => {
+    const field = `image slice ${k}`;
+    requireText(`${field} sourcePath`, s.sourcePath);
+    if (typeof s.sourceHash !== 'string' || !sha256Pattern.test(s.sourceHash)) throw new InvalidValueError(`${field} sourceHash`, `must be 64 lower-case hex digits (sha256), got '${s.sourceHash}'`);
+    if (!(Number.isInteger(s.sourceFrame) && s.sourceFrame >= 0)) throw new InvalidValueError(`${field} sourceFrame`, `must be an integer ≥ 0, got ${JSON.stringify(s.sourceFrame)}`);
+    if (s.sourceVolume !== undefined && !(Number.isInteger(s.sourceVolume) && s.sourceVolume >= 0)) throw new InvalidValueError(`${field} sourceVolume`, `must be an integer ≥ 0, got ${JSON.stringify(s.sourceVolume)}`);
+    if (s.position != null && !(Array.isArray(s.position) && s.position.length === 3 && s.position.every(Number.isFinite))) {
+      throw new InvalidValueError(`${field} position`, `must be 3 finite numbers (mm), got ${JSON.stringify(s.position)}`);
+    }
+  });
+}
 
 /** sha256 hex of a file's bytes, the form images.contentHash takes. */
 export const contentHash = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -105,7 +215,7 @@ function checkOptional(u: ImageUpdate): void {
 export class Images {
   private readonly q: Statements;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.q = statements(db);
   }
 
@@ -117,26 +227,9 @@ export class Images {
     requirePositiveInt('image height', image.height);
     requirePositiveInt('image frames', image.frames ?? 1);
     checkOptional(image);
+    checkSlices(image);
     try {
-      const { id } = this.q<unknown[], { id: number }>(
-        `INSERT INTO images (project_id, source_path, content_hash, file_name, width, height, frames, modality,
-           pixel_spacing, geometry, window, thumbnail, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      ).get(
-        image.projectId,
-        requireText('image sourcePath', image.sourcePath),
-        hash,
-        requireText('image fileName', image.fileName),
-        image.width,
-        image.height,
-        image.frames ?? 1,
-        image.modality ?? null,
-        toJson(image.pixelSpacing),
-        toJson(image.geometry),
-        toJson(image.window),
-        image.thumbnail ?? null,
-        now(),
-      )!;
-      return this.get(id)!;
+      return this.db.transaction(() => this.insert(image))();
     } catch (e) {
       if (isUniqueViolation(e)) {
         const existing = this.byHash(image.projectId, hash)!;
@@ -145,6 +238,52 @@ export class Images {
       if (e instanceof Error && 'code' in e && e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new NotFoundError('project', image.projectId);
       throw e;
     }
+  }
+
+  private insert(image: NewImage): Image {
+    const { id } = this.q<unknown[], { id: number }>(
+      `INSERT INTO images (project_id, source_path, content_hash, file_name, width, height, frames, modality,
+         pixel_spacing, geometry, window, thumbnail, imported_at, study_uid, series_uid, frame_of_reference_uid,
+         series_description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    ).get(
+      image.projectId,
+      requireText('image sourcePath', image.sourcePath),
+      image.contentHash,
+      requireText('image fileName', image.fileName),
+      image.width,
+      image.height,
+      image.frames ?? 1,
+      image.modality ?? null,
+      toJson(image.pixelSpacing),
+      toJson(image.geometry),
+      toJson(image.window),
+      image.thumbnail ?? null,
+      now(),
+      image.studyUid ?? null,
+      image.seriesUid ?? null,
+      image.frameOfReferenceUid ?? null,
+      image.seriesDescription ?? null,
+    )!;
+    const slice = this.q(`INSERT INTO image_slices (image_id, slice, source_path, source_hash, source_frame, source_volume, sop_instance_uid, sop_class_uid, position)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    image.slices?.forEach((s, k) => slice.run(id, k, s.sourcePath, s.sourceHash, s.sourceFrame, s.sourceVolume ?? 0, s.sopInstanceUid ?? null, s.sopClassUid ?? null, toJson(s.position)));
+    return this.get(id)!;
+  }
+
+  /** Where each slice of a stack comes from, in slice order; [] for an image read from its own file. */
+  slices(imageId: number): ImageSlice[] {
+    return this.q<[number], SliceRow>('SELECT slice, source_path, source_hash, source_frame, source_volume, sop_instance_uid, sop_class_uid, position FROM image_slices WHERE image_id = ? ORDER BY slice').all(imageId).map(toSlice);
+  }
+
+  /**
+   * Where frame `frame` of an image is read from (see {@link FrameSource}): its slice's file for a
+   * stack, else its own file. NotFoundError for an unknown image; RangeError for a frame outside
+   * 0..frames-1.
+   */
+  frameSource(imageId: number, frame: number): FrameSource {
+    const image = this.get(imageId);
+    if (!image) throw new NotFoundError('image', imageId);
+    return frameSourceOf(image, frame, (k) => this.q<[number, number], SliceRow>('SELECT slice, source_path, source_hash, source_frame, source_volume, sop_instance_uid, sop_class_uid, position FROM image_slices WHERE image_id = ? AND slice = ?').get(imageId, k));
   }
 
   get(id: number): Image | undefined {
@@ -199,4 +338,12 @@ export class Images {
   remove(id: number): boolean {
     return this.q('DELETE FROM images WHERE id = ?').run(id).changes > 0;
   }
+}
+
+function frameSourceOf(image: Image, frame: number, sliceRow: (k: number) => SliceRow | undefined): FrameSource {
+  if (!(Number.isInteger(frame) && frame >= 0 && frame < image.frames)) throw new RangeError(`image ${image.id} (${image.fileName}): frame ${frame} is outside 0..${image.frames - 1}`);
+  if (!image.stacked) return { path: image.sourcePath, contentHash: image.contentHash, frame, volume: 0, window: null };
+  const r = sliceRow(frame);
+  if (!r) throw new NotFoundError(`slice ${frame} of image`, image.id);
+  return { path: r.source_path, contentHash: r.source_hash, frame: r.source_frame, volume: r.source_volume, window: image.window };
 }

@@ -19,6 +19,8 @@ interface Row {
   pixel_spacing: string | null;
   window: string | null;
   imported_at: string;
+  series_description: string | null;
+  slice_spacing: number | null;
   geometry: string | null;
   status: LibraryRow['status'];
 }
@@ -28,22 +30,23 @@ const STATUS = `CASE
   WHEN EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'model') THEN 'model'
   ELSE 'not-started' END`;
 
-/** `search` matches file names case-insensitively (substring; % and _ are literal). */
+/** `search` matches file names and series descriptions case-insensitively (substring; % and _ are literal). */
 export function libraryPage(db: Database.Database, q: { projectId: number; filter?: LibraryFilter; search?: string; offset?: number; limit?: number }): { total: number; rows: LibraryRow[] } {
   const filter = q.filter ?? 'all';
   const pattern = q.search ? `%${q.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const where = `i.project_id = @projectId AND (@pattern IS NULL OR lower(i.file_name) LIKE @pattern ESCAPE '\\') AND (@filter = 'all' OR ${STATUS} = @filter)`;
+  const where = `i.project_id = @projectId AND (@pattern IS NULL OR lower(i.file_name) LIKE @pattern ESCAPE '\\' OR lower(ifnull(i.series_description, '')) LIKE @pattern ESCAPE '\\') AND (@filter = 'all' OR ${STATUS} = @filter)`;
   const params = { projectId: q.projectId, pattern, filter };
   const total = (db.prepare(`SELECT count(*) AS n FROM images i WHERE ${where}`).get(params) as { n: number }).n;
   const limit = Math.max(0, Math.min(q.limit ?? 200, 1000));
-  const rows = db.prepare(`SELECT i.id, i.file_name, i.width, i.height, i.frames, i.modality, i.pixel_spacing, i.window, i.imported_at, i.geometry, ${STATUS} AS status
+  const rows = db.prepare(`SELECT i.id, i.file_name, i.width, i.height, i.frames, i.modality, i.pixel_spacing, i.window, i.imported_at, i.series_description, i.geometry,
+      CASE WHEN i.frames > 1 THEN json_extract(i.geometry, '$.spacing[2]') END AS slice_spacing, ${STATUS} AS status
     FROM images i WHERE ${where} ORDER BY i.file_name COLLATE NOCASE, i.id LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset: Math.max(0, q.offset ?? 0) }) as Row[];
   return {
     total,
     rows: rows.map((r) => ({
       id: r.id, fileName: r.file_name, width: r.width, height: r.height, frames: r.frames, modality: r.modality,
       pixelSpacing: r.pixel_spacing ? JSON.parse(r.pixel_spacing) : null, window: r.window ? JSON.parse(r.window) : null,
-      status: r.status, importedAt: r.imported_at,
+      status: r.status, importedAt: r.imported_at, seriesDescription: r.series_description, sliceSpacing: typeof r.slice_spacing === 'number' ? r.slice_spacing : null,
       affine: patientAffine(r.geometry ? JSON.parse(r.geometry) : null),
     })),
   };

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { MigrationError, SchemaTooNewError } from './errors.ts';
 import { initial } from './migrations/001-initial.ts';
 import { maskSource } from './migrations/002-mask-source.ts';
+import { imageSlices } from './migrations/003-image-slices.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; the database's user_version after it has run */
@@ -14,7 +15,7 @@ export interface Migration {
   up: string | ((db: Database.Database) => void);
 }
 
-export const migrations: readonly Migration[] = [initial, maskSource];
+export const migrations: readonly Migration[] = [initial, maskSource, imageSlices];
 
 /** The schema version this app writes. */
 export const schemaVersion = migrations.length;

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { decodeDicomSeg, DicomSegError, encodeDicomSeg, LOCAL_CODING_SCHEME, newUid, writeDicomSeg, type SegSegment } from '../../main/io/dicom-seg.ts';
+import { decodeDicomSeg, DicomSegError, encodeDicomSeg, isDicomSeg, LOCAL_CODING_SCHEME, newUid, writeDicomSeg, type SegSegment } from '../../main/io/dicom-seg.ts';
 import { dciodvfy, pydicomReadSeg } from '../helpers/dicom-tools.ts';
 import { COLUMNS, FIXTURES, ORIENTATION, PIXEL_SPACING, patternMask, ROWS, SLICE_STEP, STACK } from './dicom-seg-fixture.ts';
 
@@ -250,4 +250,11 @@ test('a SEG of an enhanced multi-frame source: each frame refers to its Referenc
   assert.equal(seg.sliceThickness, 3);
   assert.ok(Math.abs(seg.spacingBetweenSlices! - 3) < 1e-5);
   assert.throws(() => encodeDicomSeg([{ path: source, frame: 3 }], [{ label: 'x', color: '#ffffff', algorithm: { type: 'MANUAL' }, masks: [null] }]), /enhanced-ct\.dcm: slice 0 names frame 3, but the file has frames 0\.\.2/);
+});
+
+test('isDicomSeg tells a SEG from an image by its SOP Class', () => {
+  assert.equal(isDicomSeg(readFileSync(`${FIXTURES}shared-segment-seg.dcm`)), true);
+  assert.equal(isDicomSeg(encodeDicomSeg(STACK.map((path) => ({ path })), SEGMENTS.slice(1, 2))), true);
+  assert.equal(isDicomSeg(readFileSync(STACK[0])), false);
+  assert.equal(isDicomSeg(new Uint8Array(10)), false);
 });

@@ -5,7 +5,7 @@ import { ImageMasks, type MaskApi } from '../../renderer/src/workspace/mask-sess
 import { maskArea, paintDisc } from '../../renderer/src/workspace/mask/mask-ops.ts';
 
 const image: ImageSummary = {
-  id: 7, fileName: 'a.png', width: 6, height: 4, frames: 3, modality: null, pixelSpacing: null, window: null, affine: null, status: 'model', importedAt: '2026-01-01T00:00:00Z',
+  id: 7, fileName: 'a.png', width: 6, height: 4, frames: 3, modality: null, pixelSpacing: null, window: null, affine: null, sliceSpacing: null, seriesDescription: null, status: 'model', importedAt: '2026-01-01T00:00:00Z',
 };
 
 function record(id: number, over: Partial<MaskRecord & { pixels: Uint8Array }>): MaskRecord & { pixels: Uint8Array } {

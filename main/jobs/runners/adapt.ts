@@ -13,7 +13,7 @@ import { preprocess } from '../../engine/model/preprocess.ts';
 import { Engine, type EngineOptions } from '../../engine/runtime/engine.ts';
 import { isTrainVariant, type TrainVariant } from '../../engine/train/clipseg-train-graph.ts';
 import type { ModelAccess } from '../../inference/service.ts';
-import { loadSourceFrame } from '../../io/import-scan.ts';
+import { loadImageFrame } from '../../io/import-scan.ts';
 import { dataPaths } from '../../fs/data-folder.ts';
 import { InvalidValueError, NotFoundError } from '../../store/errors.ts';
 import type { Job } from '../../store/jobs.ts';
@@ -79,7 +79,7 @@ function correctionSource(store: Store, model: ClipSegModel, items: Correction[]
       if (hit) return hit;
       const c = items[i];
       const image = store.images.get(c.imageId)!;
-      const raster = await loadSourceFrame(image.sourcePath, image.contentHash, c.frame);
+      const raster = await loadImageFrame(store.images.frameSource(image.id, c.frame));
       const mask = store.masks.get(c.maskId)!;
       const resized = resizeNearest(mask.pixels, mask.height, mask.width, size, size);
       const sample = { key: c.key, pixels: preprocess(raster, model.preprocess), mask: Float32Array.from(resized) };

@@ -24,7 +24,7 @@ import { sweepStaleTemporaries, syncFolder, temporaryPath, writeFileAtomic } fro
 import { isJpeg, isPng } from '../../io/file-kind.ts';
 import { rasterGeometry, sliceGeometry, type Geometry } from '../../io/geometry.ts';
 import { encodePng } from '../../io/image-decode.ts';
-import { loadSourceFrame } from '../../io/import-scan.ts';
+import { loadImageFrame } from '../../io/import-scan.ts';
 import { assignSplits, exportMedVlsmDataset, SPLITS, type MedVlsmExportItem, type Prompts, type Split } from '../../io/medvlsm-dataset.ts';
 import { writeGreyImage, writeLabelMask } from '../../io/nifti.ts';
 import { binaryMaskToPng, labelMaskToPng, type Rgb } from '../../io/png-mask.ts';
@@ -273,7 +273,7 @@ class FileWriter {
     let raster: Raster;
     try {
       if (!(await isRasterFile(image.sourcePath))) return;
-      raster = await loadSourceFrame(image.sourcePath, image.contentHash, 0);
+      raster = await loadImageFrame(this.store.images.frameSource(image.id, 0));
     } catch (e) {
       // the masks are still worth having; say why the image is missing beside them
       return this.log(`image ${image.id}: masks written without the image as NIfTI: ${e instanceof Error ? e.message : String(e)}`);
@@ -364,7 +364,7 @@ async function datasetItems(
       if (!mask) continue;
       if (!png) {
         try {
-          png = encodePng(await loadSourceFrame(image.sourcePath, image.contentHash, frame));
+          png = encodePng(await loadImageFrame(store.images.frameSource(image.id, frame)));
         } catch (e) {
           skip(info, `cannot read the source image: ${e instanceof Error ? e.message : String(e)}`);
           continue;

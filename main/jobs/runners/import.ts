@@ -45,6 +45,8 @@ export interface ImportResult {
   duplicates: number;
   /** files, folders and dataset records that could not be read; each is in the job log with its reason */
   failed: number;
+  /** the first MAX_LISTED_FAILURES of them with their reasons, for the import dialog to name */
+  failures: ImportFailure[];
   /** MedVLSM dataset folders imported */
   datasets: number;
   /** corrected masks saved from datasets */
@@ -52,6 +54,14 @@ export interface ImportResult {
   /** labels created for datasets */
   labels: number;
 }
+
+export interface ImportFailure {
+  path: string;
+  reason: string;
+}
+
+/** Failures the result lists by name; the log has them all. */
+export const MAX_LISTED_FAILURES = 100;
 
 /** Where the committed work ends: entries before `entry` are done, and `record` records of entry `entry` (a dataset). */
 interface ImportCheckpoint {
@@ -74,7 +84,7 @@ export function importConfig(config: Record<string, unknown>): ImportJobConfig {
   return { projectId: projectId as number, paths: paths as string[], batchSize: batchSize as number | undefined };
 }
 
-const zeroCounts = (): ImportResult => ({ imported: 0, duplicates: 0, failed: 0, datasets: 0, masks: 0, labels: 0 });
+const zeroCounts = (): ImportResult => ({ imported: 0, duplicates: 0, failed: 0, failures: [], datasets: 0, masks: 0, labels: 0 });
 
 /**
  * Operations prepared outside a transaction (reading and decoding is async) and committed together
@@ -195,6 +205,7 @@ class Importer {
         if (!earlier) this.fail(entry.sourcePath, added.failure);
       } else if (added.isNew) {
         this.counts.imported++;
+        if (entry.note) this.ctx.log(`note ${entry.sourcePath} (${entry.fileName}): ${entry.note}`);
       } else if (!earlier) {
         this.counts.duplicates++;
         this.ctx.log(`duplicate ${entry.sourcePath}: same content as image ${added.image.id} (${added.image.fileName})`);
@@ -204,6 +215,7 @@ class Importer {
 
   private fail(path: string, reason: string): void {
     this.counts.failed++;
+    if (this.counts.failures.length < MAX_LISTED_FAILURES) this.counts.failures.push({ path, reason });
     this.ctx.log(`failed ${path}: ${reason}`);
   }
 
@@ -223,6 +235,11 @@ class Importer {
         geometry: item.geometry as unknown as Record<string, unknown>,
         window: item.window ? { center: item.window.center, width: item.window.width } : null,
         thumbnail: item.thumbnail,
+        studyUid: item.series?.studyUid ?? null,
+        seriesUid: item.series?.seriesUid ?? null,
+        frameOfReferenceUid: item.series?.frameOfReferenceUid ?? null,
+        seriesDescription: item.series?.description ?? null,
+        slices: item.slices ?? null,
       });
       return { image, isNew: true };
     } catch (e) {

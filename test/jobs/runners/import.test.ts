@@ -32,15 +32,16 @@ test('a folder import adds the good files, counts the duplicate and logs each fa
 
   assert.equal(job.state, 'done', job.error ?? '');
   assert.deepEqual(job.result, { imported: 3, duplicates: 1, failed: 2, datasets: 0, masks: 0, labels: 0 });
-  assert.deepEqual(progress.at(-1), { done: 6, total: 6, message: 'copy.png' });
+  // a DICOM slice with a patient position waits for its series: it comes after the walk
+  assert.deepEqual(progress.at(-1), { done: 6, total: 6, message: 'ct.dcm' });
 
   const images = store.images.list(project.id);
   assert.deepEqual(images.map((i) => [i.fileName, i.contentHash, i.width, i.height, i.frames]), [
     ['a-ramp.png', sha(files['a-ramp.png']), 6, 4, 1],
-    ['ct.dcm', sha(files['ct.dcm']), 3, 2, 1],
     ['vol.nii.gz', sha(files['vol.nii.gz']), 4, 3, 5],
+    ['ct.dcm', sha(files['ct.dcm']), 3, 2, 1],
   ]);
-  const [png, ct, vol] = images;
+  const [png, vol, ct] = images;
   assert.equal(png.sourcePath, join(dir, 'a-ramp.png'));
   assert.deepEqual([png.modality, png.pixelSpacing, png.window], [null, null, null]);
   assert.deepEqual([ct.modality, ct.pixelSpacing, ct.window], ['CT', [0.7, 0.6], { center: 40, width: 400 }]);
