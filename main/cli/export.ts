@@ -16,6 +16,8 @@ const help = `usage: delineate export --project NAME --out DIR --format FORMAT [
                    png-index  0/1 PNG per mask
                    nii|nii.gz uint8 NIfTI label mask with the image's geometry (PNG/JPEG images
                               are written beside it as img-<id>_image.nii[.gz], same header)
+                   dicom-seg  one DICOM SEG per DICOM image (img-<id>.dcm), a segment per label;
+                              per slice the corrected mask, else the model's (--kind model: model only)
                    dataset    a MedVLSM dataset folder (images/, masks/, anns/) for training
   --kind K         corrected (default) or model masks
   --label NAME     only this label's masks

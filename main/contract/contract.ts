@@ -189,7 +189,7 @@ export interface AdaptResult {
   current: SegmentationScores & { adapterId: number | null };
 }
 
-export type ExportFormat = 'png' | 'png-index' | 'nii' | 'nii.gz' | 'dataset';
+export type ExportFormat = 'png' | 'png-index' | 'nii' | 'nii.gz' | 'dicom-seg' | 'dataset';
 
 /** What the app runs with: for the status bar and the notice shown when the model is the demo one. */
 export interface AppInfo {

@@ -3,6 +3,10 @@
 //   nii/nii.gz uint8 label mask (intent label) with the image's geometry; the slice's geometry for
 //              a frame of a volume; for a PNG/JPEG source also the image itself as NIfTI
 //              (`img-<id>_image.nii` or `.nii.gz`, as the masks) with the same header, so the two overlay in any viewer
+//   dicom-seg  one binary DICOM SEG per DICOM image (a series stack, a multi-frame file or one
+//              slice), one segment per label, referencing the source instances; per slice and
+//              label the corrected mask, else the model's (with kind 'model': the model's only);
+//              other images are left out with the reason (see DicomSegWriter below)
 //   dataset    a MedVLSM dataset folder (images as the model sees them, masks 0/255, anns with
 //              prompts p0 "", p1 the label's name, p2… its other prompts; the split recorded at
 //              import, else a seeded 80/10/10 one)
@@ -18,10 +22,12 @@
 // `manifest.json` lists every file with its image, frame, label, mask and the source's content
 // hash (not for datasets, whose layout is fixed).
 
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { sweepStaleTemporaries, syncFolder, temporaryPath, writeFileAtomic } from '../../fs/atomic.ts';
-import { isJpeg, isPng } from '../../io/file-kind.ts';
+import { encodeDicomSeg, type SegAlgorithmType, type SegSegment, type SegSourceSlice } from '../../io/dicom-seg.ts';
+import { isDicom, isJpeg, isPng } from '../../io/file-kind.ts';
 import { rasterGeometry, sliceGeometry, type Geometry } from '../../io/geometry.ts';
 import { encodePng } from '../../io/image-decode.ts';
 import { loadImageFrame } from '../../io/import-scan.ts';
@@ -38,7 +44,7 @@ import type { Store } from '../../store/store.ts';
 import type { JobContext, JobRunner } from '../runner.ts';
 import { IMAGE_SPLITS_SETTING } from '../../store/projects.ts';
 
-export const exportFormats = ['png', 'png-index', 'nii', 'nii.gz', 'dataset'] as const;
+export const exportFormats = ['png', 'png-index', 'nii', 'nii.gz', 'dicom-seg', 'dataset'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 export interface ExportJobConfig {
@@ -74,13 +80,15 @@ export function exportConfig(config: Record<string, unknown>): ExportJobConfig &
 /** One file of the export, as manifest.json lists it. */
 interface ManifestFile {
   file: string;
-  role: 'mask' | 'labels' | 'image' | 'label-map';
+  role: 'mask' | 'labels' | 'image' | 'label-map' | 'seg';
   imageId?: number;
   frame?: number;
   labelId?: number | null;
   maskId?: number;
   /** sha256 of the source file the image was imported from */
   sourceHash?: string;
+  /** a SEG's segments: number, label, algorithm type and the masks in it */
+  segments?: { number: number; label: string; labelId: number | null; algorithm: string; maskIds: number[] }[];
 }
 
 /** Leaves a mask out of the export, logging why. */
@@ -109,7 +117,9 @@ export const exportRunner: JobRunner = async (job: Job, ctx: JobContext): Promis
     skipped++;
     ctx.log(`skipped mask ${m.id} (image ${m.imageId}, frame ${m.frame}${m.labelId === null ? '' : `, label ${m.labelId}`}): ${reason}`);
   };
-  const masks = store.masks.listCurrent({ projectId: config.projectId, kind: config.kind }).filter((m) => config.labelId === undefined || m.labelId === config.labelId);
+  // a SEG takes, per slice and label, the corrected mask else the model's: it needs both kinds
+  const listKind = config.format === 'dicom-seg' && config.kind === 'corrected' ? undefined : config.kind;
+  const masks = store.masks.listCurrent({ projectId: config.projectId, kind: listKind }).filter((m) => config.labelId === undefined || m.labelId === config.labelId);
   const groups = groupByFrame(store, masks, skip);
   const total = groups.reduce((n, g) => n + g.masks.length, 0);
   ctx.log(`exporting ${total} ${config.kind} masks of ${groups.length} frames as ${config.format} to ${outDir}`);
@@ -132,12 +142,13 @@ export const exportRunner: JobRunner = async (job: Job, ctx: JobContext): Promis
   const tmp = temporaryPath(outDir);
   await mkdir(tmp, { recursive: true, mode: 0o755 });
   try {
-    const writer = new FileWriter(store, tmp, config.format, exportLabels(groups, labels), skip, (line) => ctx.log(line));
+    const format = config.format;
+    const writer = format === 'dicom-seg' ? new DicomSegWriter(store, tmp, labels, skip, (line) => ctx.log(line)) : new FileWriter(store, tmp, format, exportLabels(groups, labels), skip, (line) => ctx.log(line));
     for (const group of groups) {
       ctx.signal.throwIfAborted();
       await writer.group(group, step);
     }
-    const files = writer.finish({ projectId: config.projectId, kind: config.kind, skipped });
+    const files = await writer.finish({ projectId: config.projectId, kind: config.kind, skipped });
     ctx.signal.throwIfAborted();
     syncFolder(tmp);
     await checkTarget(outDir);
@@ -202,7 +213,7 @@ class FileWriter {
   constructor(
     private readonly store: Store,
     private readonly dir: string,
-    private readonly format: Exclude<ExportFormat, 'dataset'>,
+    private readonly format: Exclude<ExportFormat, 'dataset' | 'dicom-seg'>,
     private readonly labels: Label[],
     private readonly skip: Skip,
     private readonly log: (line: string) => void,
@@ -401,4 +412,147 @@ export function datasetPrompts(mask: MaskInfo, labels: Map<number, Label>): Prom
   const rest = (label?.prompts ?? []).filter((p) => p.toLowerCase() !== first.toLowerCase());
   rest.forEach((p, i) => (prompts[`p${i + 2}`] = p));
   return prompts;
+}
+
+/** The colour of free-prompt segments (masks without a label). */
+const PROMPT_COLOUR = '#ffd400';
+
+/** One segment of a SEG being assembled: a label (or a free prompt) and its chosen mask per slice. */
+interface SegPart {
+  label: string;
+  color: string;
+  labelId: number | null;
+  slices: Map<number, { info: MaskInfo; pixels: Uint8Array }>;
+}
+
+/**
+ * Writes one DICOM SEG per DICOM image, `img-<id>.dcm`, with a segment per label (free-prompt masks:
+ * a segment per prompt). Frame groups arrive in image order; an image's SEG is written when the
+ * next image starts and at the end. Per slice and label the corrected mask is taken, else the
+ * model's (with kind 'model' only model masks are listed). A segment whose masks are all corrected
+ * is MANUAL, all model masks AUTOMATIC (named by the base model and the adapters that made them),
+ * both SEMIAUTOMATIC. Images that are not DICOM, or whose source files changed since import, are
+ * left out with the reason.
+ */
+class DicomSegWriter {
+  private readonly files: ManifestFile[] = [];
+  private current: { image: Image; parts: Map<string, SegPart> } | null = null;
+  masks = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly dir: string,
+    private readonly labels: Map<number, Label>,
+    private readonly skip: Skip,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async group(g: FrameGroup, step: (message: string) => void): Promise<void> {
+    if (this.current && this.current.image.id !== g.image.id) await this.flush();
+    this.current ??= { image: g.image, parts: new Map() };
+    const chosen = new Map<string, MaskInfo>();
+    for (const info of g.masks) {
+      const key = info.labelId === null ? `p:${info.prompt?.trim() || ''}` : `l:${info.labelId}`;
+      const had = chosen.get(key);
+      if (!had || (had.kind === 'model' && info.kind === 'corrected')) chosen.set(key, info);
+      step(`image ${g.image.id}${g.image.frames > 1 ? ` slice ${g.frame}` : ''}`);
+    }
+    for (const [key, info] of chosen) {
+      const pixels = readMask(this.store, info, this.skip);
+      if (!pixels) continue;
+      let part = this.current.parts.get(key);
+      if (!part) {
+        const label = info.labelId === null ? null : this.labels.get(info.labelId);
+        part = { label: label?.name ?? (info.prompt?.trim() || 'unlabelled'), color: label?.color ?? PROMPT_COLOUR, labelId: info.labelId, slices: new Map() };
+        this.current.parts.set(key, part);
+      }
+      part.slices.set(g.frame, { info, pixels });
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const done = this.current;
+    this.current = null;
+    if (!done || done.parts.size === 0) return;
+    const { image } = done;
+    const parts = [...done.parts.values()].sort((a, b) => (a.labelId ?? Infinity) - (b.labelId ?? Infinity) || a.label.localeCompare(b.label));
+    const skipAll = (reason: string) => parts.forEach((p) => p.slices.forEach(({ info }) => this.skip(info, reason)));
+    let sources: SegSourceSlice[];
+    try {
+      sources = await segSources(this.store, image);
+    } catch (e) {
+      return skipAll(e instanceof Error ? e.message : String(e));
+    }
+    const segments: SegSegment[] = parts.map((p) => ({
+      label: p.label,
+      color: p.color,
+      algorithm: this.algorithm([...p.slices.values()].map((s) => s.info)),
+      masks: Array.from({ length: image.frames }, (_, k) => p.slices.get(k)?.pixels ?? null),
+    }));
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeDicomSeg(sources, segments, { seriesDescription: 'Delineate segmentation' });
+    } catch (e) {
+      return skipAll(`cannot write a DICOM SEG: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const file = `img-${image.id}.dcm`;
+    writeFileAtomic(join(this.dir, file), bytes);
+    const maskIds = parts.flatMap((p) => [...p.slices.values()].map((s) => s.info.id));
+    this.files.push({ file, role: 'seg', imageId: image.id, sourceHash: image.contentHash, segments: parts.map((p, i) => ({ number: i + 1, label: p.label, labelId: p.labelId, algorithm: segments[i].algorithm.type, maskIds: [...p.slices.values()].map((s) => s.info.id) })) });
+    this.masks += maskIds.length;
+    this.log(`image ${image.id}: DICOM SEG ${file} with ${parts.length} segment${parts.length > 1 ? 's' : ''} over ${image.frames} slice${image.frames > 1 ? 's' : ''}`);
+  }
+
+  /** MANUAL, AUTOMATIC or SEMIAUTOMATIC by the kinds of a segment's masks; the model and adapters named. */
+  private algorithm(masks: MaskInfo[]): SegSegment['algorithm'] {
+    const model = masks.filter((m) => m.kind === 'model');
+    const type: SegAlgorithmType = model.length === 0 ? 'MANUAL' : model.length === masks.length ? 'AUTOMATIC' : 'SEMIAUTOMATIC';
+    if (type === 'MANUAL') return { type };
+    const adapters = [...new Set(model.map((m) => m.adapterId).filter((id): id is number => id !== null))].map((id) => this.store.adapters.get(id)).filter((a) => a !== undefined);
+    const bases = [...new Set(adapters.map((a) => a.baseModelHash.slice(0, 12)))];
+    return {
+      type,
+      name: adapters.length === 0 ? 'CLIPSeg' : `CLIPSeg + adapter ${adapters.map((a) => `${a.name} (${a.variant})`).join(', ')}`,
+      // masks do not record the base model; an adapter does, by its weights' sha256
+      ...(bases.length > 0 ? { version: `base model sha256 ${bases.join(', ')}` } : {}),
+    };
+  }
+
+  async finish(about: { projectId: number; kind: MaskKind; skipped: number }): Promise<number> {
+    await this.flush();
+    const manifest = { format: 'dicom-seg', kind: about.kind, projectId: about.projectId, exportedAt: new Date().toISOString(), masks: this.masks, skipped: about.skipped, files: this.files };
+    writeFileAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+    if (this.files.length === 0) throw new Error(`nothing to export: no masks of project ${about.projectId} are on DICOM images that a SEG can reference (see the job log for each reason)`);
+    return this.files.length;
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The source slices of a stored DICOM image, in its slice order: a stack's files (each checked
+ * against the hash stored at import), else the frames of its own file. Throws, saying why, for an
+ * image that is not DICOM or whose files changed.
+ */
+async function segSources(store: Store, image: Image): Promise<SegSourceSlice[]> {
+  const slices = image.stacked ? store.images.slices(image.id) : [];
+  if (slices.length > 0) {
+    if (slices.some((s) => !s.sopInstanceUid)) throw new Error(`image ${image.id} (${image.fileName}) is not a DICOM series; a DICOM SEG needs DICOM sources (export it as nii or png)`);
+    const checked = new Map<string, string>();
+    for (const s of slices) {
+      if (checked.get(s.sourcePath) === s.sourceHash) continue;
+      const bytes = await readFile(s.sourcePath).catch((e: Error) => {
+        throw new Error(`slice ${s.index} of image ${image.id}: cannot read ${s.sourcePath}: ${e.message}`);
+      });
+      if (sha256(bytes) !== s.sourceHash) throw new Error(`slice ${s.index} of image ${image.id}: ${s.sourcePath} changed since it was imported`);
+      checked.set(s.sourcePath, s.sourceHash);
+    }
+    return slices.map((s) => ({ path: s.sourcePath, frame: s.sourceFrame }));
+  }
+  const bytes = await readFile(image.sourcePath).catch((e: Error) => {
+    throw new Error(`image ${image.id}: cannot read ${image.sourcePath}: ${e.message}`);
+  });
+  if (!isDicom(bytes)) throw new Error(`image ${image.id} (${image.fileName}) is not DICOM; a DICOM SEG needs DICOM sources (export it as nii or png)`);
+  if (sha256(bytes) !== image.contentHash) throw new Error(`image ${image.id}: ${image.sourcePath} changed since it was imported`);
+  return Array.from({ length: image.frames }, (_, k) => ({ path: image.sourcePath, ...(image.frames > 1 ? { frame: k } : {}) }));
 }

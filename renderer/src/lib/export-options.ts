@@ -7,6 +7,7 @@ export const EXPORT_FORMATS: { value: ExportFormat; label: string; description: 
   { value: 'png-index', label: 'PNG, index 0/1', description: 'Label values 0/1, what training pipelines expect.' },
   { value: 'nii', label: 'NIfTI (.nii)', description: 'uint8 label masks with the image geometry (PNG/JPEG images get themselves as NIfTI beside, so both overlay).' },
   { value: 'nii.gz', label: 'NIfTI, compressed (.nii.gz)', description: 'As .nii, gzip-compressed.' },
+  { value: 'dicom-seg', label: 'DICOM SEG', description: 'One DICOM Segmentation per DICOM series, a segment per label, referencing the source images: opens in PACS, OHIF and 3D Slicer. Per slice the corrected mask, else the model\'s. Other images are left out.' },
   { value: 'dataset', label: 'MedVLSM dataset', description: 'Images, masks and prompts in the MedVLSM layout with train/val/test splits, for training elsewhere.' },
 ];
 

@@ -216,7 +216,7 @@ test('an export refuses a folder that is not empty and leaves it as it was; noth
   const none = await exportAs(p.store, p.projectId, join(p.dir, 'none'), 'nii', { kind: 'model', labelId: p.liver.id });
   assert.deepEqual([none.job.state, none.job.error], ['failed', `nothing to export: project ${p.projectId} has no model masks for label ${p.liver.id}`]);
   const bad = await exportAs(p.store, p.projectId, join(p.dir, 'x'), 'tiff');
-  assert.deepEqual([bad.job.state, bad.job.error], ['failed', 'export config format: must be one of png, png-index, nii, nii.gz, dataset, got "tiff"']);
+  assert.deepEqual([bad.job.state, bad.job.error], ['failed', 'export config format: must be one of png, png-index, nii, nii.gz, dicom-seg, dataset, got "tiff"']);
   assert.deepEqual(readdirSync(p.dir).sort(), ['busy', 'src']);
 });
 
