@@ -1,8 +1,9 @@
 // The whole desktop flow through the UI, as a user makes it: create a project, import a folder of
 // generated images, open one, preview a prompt, take the model's mask, paint and erase, undo and
 // redo, accept; accept enough images to adapt, run Adapt on the tiny model, activate the new
-// adapter; export PNG and NIfTI masks. The API is used only to check what the UI did (the saved
-// masks, the files on disk), never to do it. Screenshots of the main screens go to
+// adapter and check that it changes what the preview draws; export PNG and NIfTI masks. The API
+// is used only to check what the UI did (the saved masks, the files on disk, the stored adapter
+// metrics, the previews the core would give), never to do it. Screenshots of the main screens go to
 // test-artifacts/ui-flow-*.png.
 
 import assert from 'node:assert/strict';
@@ -148,6 +149,8 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
     const imagesDir = join(work, 'scans');
     mkdirSync(imagesDir);
     RECTS.forEach((r, i) => writeFileSync(join(imagesDir, fileName(i)), shapeImage(r)));
+    const notes = join(imagesDir, 'notes.txt'); // not an image: the import dialog names it and why
+    writeFileSync(notes, 'a list of patients, not an image\n');
 
     await withApp(async ({ page, url, shot: save }) => {
       // screenshots once transitions have ended (a filter's sliding indicator, a dialog fading in);
@@ -181,7 +184,11 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
         const dialog = page.getByRole('dialog', { name: 'Import images' });
         await dialog.getByLabel('Paths to import').fill(imagesDir);
         await dialog.getByRole('button', { name: 'Start import' }).click();
-        await visible(dialog.getByText(`${RECTS.length} images imported`), 30_000);
+        await visible(dialog.getByText(`${RECTS.length} images imported, 1 could not be read`), 30_000);
+        const failed = dialog.getByRole('list', { name: 'Files that could not be imported' });
+        await visible(failed);
+        const lines = (await failed.getByRole('listitem').allInnerTexts()).map((item) => item.split('\n').filter((l) => l.trim() !== ''));
+        assert.deepEqual(lines, [[notes, 'not a PNG, JPEG, DICOM or NIfTI file', 'Not an image Delineate reads; convert it to PNG, DICOM or NIfTI if it is one.']]);
         await shot('ui-flow-import-done');
         await dialog.getByRole('button', { name: 'Done' }).click();
         await dialog.waitFor({ state: 'hidden' });
@@ -382,6 +389,21 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
         const adapters = await api<AdapterInfo[]>(url, 'listAdapters', { projectId });
         assert.equal(adapters.length, 1, 'the adapt job stored one adapter');
         assert.equal(adapters[0].active, false, 'a new adapter is stored inactive until activated');
+        assert.match(adapters[0].name, /^“bright rectangle” · 4 corrections, 1 held out$/, 'named by what it trained on');
+        // the table's numbers are the stored adapter's: its own scores and those of the model it was compared with
+        const m = adapters[0].metrics as { dsc: number; iou: number; hd95: number; previous: { dsc: { mean: number }; iou: { mean: number }; hd95: { mean: number } } };
+        const cells = (row: RegExp) => table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: row }) }).getByRole('cell').allInnerTexts();
+        // one held-out image: means only, no spread, no verdict, and the dialog says why
+        assert.deepEqual(await cells(/^DSC/), [(m.dsc * 100).toFixed(1), (m.previous.dsc.mean * 100).toFixed(1)]);
+        assert.deepEqual(await cells(/^IoU/), [(m.iou * 100).toFixed(1), (m.previous.iou.mean * 100).toFixed(1)]);
+        assert.deepEqual(await cells(/^HD95/), [m.hd95.toFixed(1), m.previous.hd95.mean.toFixed(1)]);
+        assert.equal(await table.getByText('better').count(), 0, 'no verdict on one held-out image');
+        await visible(page.getByLabel('Why no verdict').getByText(/only 1 held-out image: too few for a spread or a verdict/));
+
+        // what the base model previews for the second image, at every threshold the slider offers
+        const THRESHOLDS = Array.from({ length: 19 }, (_, k) => (k + 1) * 5 / 100);
+        const sweep = (imageId: number) => Promise.all(THRESHOLDS.map(async (threshold) => binary((await api<MaskPixels>(url, 'previewMask', { imageId, prompt: 'bright rectangle', threshold })).pixels)));
+        const base = await sweep(imageIds[1]);
         await page.getByRole('button', { name: 'Activate', exact: true }).click();
         await visible(page.getByRole('status', { name: 'Model status' }).getByText(`Adapter: ${adapters[0].name}`));
 
@@ -396,18 +418,40 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
         const after = await api<AdapterInfo[]>(url, 'listAdapters', { projectId });
         assert.deepEqual(after.map((a) => [a.id, a.active]), [[adapters[0].id, true]]);
 
-        // previews now go through the adapter
+        // previews now go through the adapter, and draw something else: at a threshold where the
+        // adapter's preview differs from the base model's, the mask the UI takes is the adapter's
+        const adapted = await sweep(imageIds[1]);
+        const changed = THRESHOLDS.map((_, k) => count(adapted[k].map((v, i) => (v !== base[k][i] ? 1 : 0))));
+        const k = changed.indexOf(Math.max(...changed));
+        assert.ok(changed[k] > 0, 'the adapter changes the preview at some threshold');
+        t.diagnostic(`the adapter changes ${changed[k]} preview pixels at threshold ${THRESHOLDS[k]}`);
         await page.getByRole('tab', { name: 'Library' }).click();
-        await page.getByRole('option', { name: fileName(0), exact: true }).click();
+        await page.getByRole('option', { name: fileName(1), exact: true }).click();
+        await visible(viewer);
         await page.getByRole('textbox', { name: 'Prompt' }).fill('bright rectangle');
+        const threshold = page.getByRole('slider', { name: 'Threshold' });
+        await threshold.focus();
+        await page.keyboard.press('Home');
+        for (let j = 0; j < k; j++) await page.keyboard.press('ArrowRight');
+        await visible(page.getByText(`Threshold ${THRESHOLDS[k].toFixed(2)}`, { exact: true }));
         await visible(page.getByRole('status').getByText(new RegExp(`· adapter ${adapters[0].id}$`)), 30_000);
+        await page.getByRole('button', { name: 'Use this mask' }).click();
+        await expectArea(count(adapted[k]), `the adapter's preview at threshold ${THRESHOLDS[k]}`);
+        const taken = await until(() => currentMask(url, imageIds[1], 'model'), (r) => r !== null && r.adapterId === adapters[0].id, 'the model mask taken through the adapter to be recorded');
+        assert.equal(difference(taken!.pixels, adapted[k], 'the mask taken in the UI against the adapter\'s preview'), '');
+        assert.notEqual(difference(taken!.pixels, base[k], 'against the base model'), '', 'the UI took a mask the base model would not have given');
         await page.getByRole('button', { name: 'Close image' }).click();
+        // the taken mask replaced the corrected one in the editor: leaving asks, and discarding keeps the saved correction
+        await page.getByRole('dialog', { name: 'Unsaved changes' }).getByRole('button', { name: 'Discard changes' }).click();
+        assert.equal(difference((await currentMask(url, imageIds[1], 'corrected'))!.pixels, rectMask(RECTS[1]), 'the corrected mask after discarding'), '');
       });
 
-      const exportAs = async (format: 'png' | 'nii', dir: string) => {
+      const exportAs = async (format: 'png' | 'nii', dir: string, suggested = '') => {
         await page.getByRole('button', { name: 'Export', exact: true }).click();
         const dialog = page.getByRole('dialog', { name: 'Export masks' });
         await visible(dialog);
+        // reopened after an export, the dialog offers the next free folder beside the last one
+        await until(() => dialog.getByLabel('Output folder').inputValue(), (v) => v === suggested, `the output folder to read '${suggested}'`);
         await dialog.getByLabel('Format').selectOption(format);
         assert.equal(await dialog.getByRole('radio', { name: 'Corrected masks' }).isChecked(), true);
         await dialog.getByLabel('Output folder').fill(dir);
@@ -436,7 +480,7 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
 
       await step('export NIfTI masks', async () => {
         const dir = join(work, 'export-nii');
-        await exportAs('nii', dir);
+        await exportAs('nii', dir, join(work, 'export-png-2'));
         assert.deepEqual(readdirSync(dir).sort(), [...imageIds.flatMap((id) => [`img-${id}.nii`, `img-${id}_image.nii`]), 'manifest.json'].sort());
         imageIds.forEach((id, i) => {
           const mask = readNifti(join(dir, `img-${id}.nii`));

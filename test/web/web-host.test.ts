@@ -149,7 +149,7 @@ test('operations round-trip through the web bridge, bytes both ways, with job ev
   const states = events.filter((e) => e.type === 'state' && e.job.id === job.id).map((e) => (e as Extract<JobEvent, { type: 'state' }>).job.state);
   assert.deepEqual(states, ['queued', 'running', 'done']);
   assert.ok(events.some((e) => e.type === 'progress' && e.jobId === job.id), 'progress events arrive');
-  assert.deepEqual(done.result, { imported: 1, duplicates: 0, failed: 0, datasets: 0, masks: 0, labels: 0 });
+  assert.deepEqual(done.result, { imported: 1, duplicates: 0, failed: 0, failures: [], datasets: 0, masks: 0, labels: 0 });
 
   const page = value(await api.listImages({ projectId: project.id }));
   assert.equal(page.total, 1);

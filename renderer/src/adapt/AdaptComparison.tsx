@@ -77,7 +77,7 @@ export function AdaptComparison({ result, currentName, onActivate, onKeep }: {
       )}
       {!judged && (
         <Text size="xs" c="dimmed" aria-label="Why no verdict">
-          Compared on only {plural(n, 'held-out image')}: no spread and no verdict are shown below {MIN_JUDGED}. Adapt holds out a fifth of the corrected masks, so {CORRECTIONS_FOR_JUDGED} or more give {MIN_JUDGED}.
+          Compared on only {plural(n, 'held-out image')}: too few for a spread or a verdict, which need {MIN_JUDGED}. Adapt holds out a fifth of the corrected masks, so {CORRECTIONS_FOR_JUDGED} or more give {MIN_JUDGED}.
         </Text>
       )}
       {judged && n < 5 && <Text size="xs" c="dimmed">Few held-out images: the scores are a rough guide only.</Text>}

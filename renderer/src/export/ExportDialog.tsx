@@ -1,9 +1,10 @@
 // Export the project's masks: format, which masks, output folder; then the export job's progress
-// and where the files went.
+// and where the files went. Reopened after an export, it suggests the next free folder beside the
+// last one (an export needs a new or empty folder, and the last one is full now).
 
 import { Button, Code, Group, Modal, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
 import { IconFolder } from '@tabler/icons-react';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { ExportFormat } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
@@ -13,6 +14,7 @@ import { JobProgress } from '../jobs/JobProgress.tsx';
 import { useJob, useJobs } from '../jobs/jobs-context.ts';
 import { EXPORT_FORMATS, EXPORT_KINDS } from '../lib/export-options.ts';
 import { isActive } from '../lib/jobs-state.ts';
+import { nextFreeFolder, splitFolder } from './next-folder.ts';
 
 export function ExportDialog({ opened, onClose, projectId, projectName }: { opened: boolean; onClose(): void; projectId: number; projectName: string }) {
   const call = useApiCall();
@@ -31,6 +33,23 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
   // A picked folder gets a sub-folder named after the project: the export needs a new or empty one.
   const subfolder = projectName.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'export';
   const withSubfolder = (p: string) => `${p.replace(/[\\/]+$/, '')}${p.includes('\\') && !p.includes('/') ? '\\' : '/'}${subfolder}-${format.replace('.', '-')}`;
+
+  useEffect(() => {
+    if (!opened || !job || isActive(job)) return;
+    setJobId(null); // a new export starts from a clean dialog
+    const result = job.result as { dir?: unknown } | null;
+    const used = job.state === 'done' ? (typeof result?.dir === 'string' ? result.dir : dir) : '';
+    if (!used) return;
+    let live = true;
+    const { parent, name } = splitFolder(used);
+    const suggest = (taken: string[]) => live && setOutDir(nextFreeFolder(used, [name, ...taken]));
+    getApi()
+      .listDir({ path: parent })
+      .then((r) => suggest(r.ok ? r.value.entries.map((e) => e.name) : []), () => suggest([]));
+    return () => {
+      live = false;
+    };
+  }, [opened]);
 
   const chooseNative = async () => {
     const p = await folder.pick();

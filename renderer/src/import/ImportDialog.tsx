@@ -1,5 +1,6 @@
 // Import images into the project: folders or files by path (native dialog in the desktop app, a
-// folder browser on the web), then the import job's progress in place.
+// folder browser on the web), then the import job's progress in place, and at its end each file
+// it could not read, with the reason and a next step.
 
 import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { IconFolderPlus } from '@tabler/icons-react';
@@ -11,6 +12,7 @@ import { usePickFolder } from '../folders/usePickFolder.ts';
 import { JobProgress } from '../jobs/JobProgress.tsx';
 import { useJob, useJobs } from '../jobs/jobs-context.ts';
 import { isActive } from '../lib/jobs-state.ts';
+import { ImportFailures } from './ImportFailures.tsx';
 
 export function ImportDialog({ opened, onClose, projectId }: { opened: boolean; onClose(): void; projectId: number }) {
   const call = useApiCall();
@@ -72,6 +74,7 @@ export function ImportDialog({ opened, onClose, projectId }: { opened: boolean; 
           </Group>
           {browsing && !folder.native && <FolderBrowser pickFolderLabel="Add this folder" onPickFolder={addPath} onPickFile={addPath} />}
           {job && <JobProgress job={job} />}
+          {job?.state === 'done' && <ImportFailures result={job.result} />}
           {running && <Text size="xs" c="dimmed">The import goes on when this dialog is closed; the Jobs panel shows it.</Text>}
           <Group justify="flex-end" gap="xs">
             <Button variant="default" onClick={onClose}>Done</Button>

@@ -19,7 +19,7 @@ export function jobResultText(job: JobInfo): string | null {
     case 'import': {
       const parts = [plural(n('imported'), 'image') + ' imported'];
       if (n('duplicates')) parts.push(`${n('duplicates')} already in the project`);
-      if (n('failed')) parts.push(`${n('failed')} unreadable (see the log)`);
+      if (n('failed')) parts.push(`${n('failed')} could not be read`);
       if (n('masks')) parts.push(plural(n('masks'), 'corrected mask'));
       return parts.join(', ');
     }

@@ -47,7 +47,7 @@ test('a killed import resumes from its last batch without duplicate rows or doub
   const [before] = store.jobs.list();
   assert.equal(before.state, 'running', 'the kill left the job running');
   // batches of 2: files 1–4 were committed with their checkpoint, file 5 was read but not committed
-  assert.deepEqual(before.checkpoint, { entry: 4, record: 0, counts: { imported: 3, duplicates: 1, failed: 0, datasets: 0, masks: 0, labels: 0 } });
+  assert.deepEqual(before.checkpoint, { entry: 4, record: 0, counts: { imported: 3, duplicates: 1, failed: 0, failures: [], datasets: 0, masks: 0, labels: 0 } });
   assert.deepEqual(store.images.list(before.projectId!).map((i) => i.fileName), ['f00.png', 'f01.png', 'f02.png']);
 
   const queue = new JobQueue(store, { import: importRunner }, { progressIntervalMs: 0 });
@@ -58,7 +58,7 @@ test('a killed import resumes from its last batch without duplicate rows or doub
 
   const job = store.jobs.get(before.id)!;
   assert.deepEqual([job.state, job.attempts, job.error], ['done', 2, null]);
-  assert.deepEqual(job.result, { imported: 8, duplicates: 1, failed: 1, datasets: 0, masks: 0, labels: 0 });
+  assert.deepEqual(job.result, { imported: 8, duplicates: 1, failed: 1, failures: [{ path: join(folder, 'f06.png'), reason: 'not a PNG, JPEG, DICOM or NIfTI file' }], datasets: 0, masks: 0, labels: 0 });
   const images = store.images.list(before.projectId!);
   assert.deepEqual(images.map((i) => [i.fileName, i.contentHash]), [...hashes.entries()]);
   const log = store.jobs.log(job.id).map((l) => l.line);
@@ -87,7 +87,7 @@ test('a dataset import killed between records resumes at the next record', async
   const store = openStore({ file });
   t.after(() => store.close());
   const [before] = store.jobs.list();
-  assert.deepEqual(before.checkpoint, { entry: 0, record: 2, counts: { imported: 2, duplicates: 0, failed: 0, datasets: 0, masks: 2, labels: 1 } });
+  assert.deepEqual(before.checkpoint, { entry: 0, record: 2, counts: { imported: 2, duplicates: 0, failed: 0, failures: [], datasets: 0, masks: 2, labels: 1 } });
 
   const queue = new JobQueue(store, { import: importRunner }, { progressIntervalMs: 0 });
   queue.start();
@@ -95,7 +95,7 @@ test('a dataset import killed between records resumes at the next record', async
   await queue.close();
   const job = store.jobs.get(before.id)!;
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.deepEqual(job.result, { imported: 5, duplicates: 0, failed: 0, datasets: 1, masks: 6, labels: 2 });
+  assert.deepEqual(job.result, { imported: 5, duplicates: 0, failed: 0, failures: [], datasets: 1, masks: 6, labels: 2 });
   const projectId = before.projectId!;
   const ids = new Map(store.images.list(projectId).map((i) => [i.fileName, i.id]));
   assert.deepEqual([...ids.keys()], ['i0.png', 'i1.png', 'i2.png', 'i3.png', 'i4.png']);

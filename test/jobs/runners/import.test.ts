@@ -31,7 +31,11 @@ test('a folder import adds the good files, counts the duplicate and logs each fa
   const { job, log, progress } = await runJob(store, runners, 'import', { projectId: project.id, paths: [dir] });
 
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.deepEqual(job.result, { imported: 3, duplicates: 1, failed: 2, datasets: 0, masks: 0, labels: 0 });
+  const listed = [
+    { path: join(dir, 'b-corrupt.png'), reason: 'truncated or corrupt PNG (its compressed image data ends early)' },
+    { path: join(dir, 'c-notes.txt'), reason: 'not a PNG, JPEG, DICOM or NIfTI file' },
+  ];
+  assert.deepEqual(job.result, { imported: 3, duplicates: 1, failed: 2, failures: listed, datasets: 0, masks: 0, labels: 0 });
   // a DICOM slice with a patient position waits for its series: it comes after the walk
   assert.deepEqual(progress.at(-1), { done: 6, total: 6, message: 'ct.dcm' });
 
@@ -66,7 +70,7 @@ test('a folder import adds the good files, counts the duplicate and logs each fa
 
   // the same folder again adds nothing: every readable file is a duplicate now
   const again = await runJob(store, runners, 'import', { projectId: project.id, paths: [dir] });
-  assert.deepEqual(again.job.result, { imported: 0, duplicates: 4, failed: 2, datasets: 0, masks: 0, labels: 0 });
+  assert.deepEqual(again.job.result, { imported: 0, duplicates: 4, failed: 2, failures: listed, datasets: 0, masks: 0, labels: 0 });
   assert.equal(store.images.count(project.id), 3);
 });
 
@@ -96,7 +100,7 @@ test('a MedVLSM dataset becomes images, one label per p1 prompt, corrected masks
   const project = store.projects.create('colon');
   const { job, log } = await runJob(store, runners, 'import', { projectId: project.id, paths: [root] });
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.deepEqual(job.result, { imported: 3, duplicates: 0, failed: 0, datasets: 1, masks: 4, labels: 2 });
+  assert.deepEqual(job.result, { imported: 3, duplicates: 0, failed: 0, failures: [], datasets: 1, masks: 4, labels: 2 });
   assert.ok(log.includes(`dataset ${root}: 4 records`), log.join('\n'));
 
   const labels = store.labels.list(project.id);
@@ -117,7 +121,7 @@ test('a MedVLSM dataset becomes images, one label per p1 prompt, corrected masks
 
   // importing it again saves no new mask versions and no new labels
   const again = await runJob(store, runners, 'import', { projectId: project.id, paths: [root] });
-  assert.deepEqual(again.job.result, { imported: 0, duplicates: 3, failed: 0, datasets: 1, masks: 0, labels: 0 });
+  assert.deepEqual(again.job.result, { imported: 0, duplicates: 3, failed: 0, failures: [], datasets: 1, masks: 0, labels: 0 });
   assert.equal(store.masks.history({ imageId: byName.get('a.png')!.id, labelId: polyp.id, kind: 'corrected' }).length, 1);
 });
 
@@ -134,7 +138,10 @@ test('a bad record of a dataset is logged and the rest imported; a bad config fa
   const project = store.projects.create('p');
   const { job, log } = await runJob(store, runners, 'import', { projectId: project.id, paths: [root] });
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.deepEqual(job.result, { imported: 1, duplicates: 0, failed: 1, datasets: 1, masks: 1, labels: 1 });
+  const { failures, ...counts } = job.result as { failures: { path: string; reason: string }[] };
+  assert.deepEqual(counts, { imported: 1, duplicates: 0, failed: 1, datasets: 1, masks: 1, labels: 1 });
+  assert.deepEqual(failures.map((f) => f.path), [join(root, 'masks', 'y.png')]);
+  assert.match(failures[0].reason, /truncated PNG/);
   assert.match(log.find((l) => l.startsWith('failed '))!, new RegExp(`^failed ${join(root, 'masks', 'y.png')}: `));
   // no p1: the label is named after the dataset folder, with the record's other prompts
   assert.deepEqual(store.labels.list(project.id).map((l) => [l.name, l.prompts]), [['ds', ['ds', 'lesion']]]);
@@ -164,7 +171,7 @@ test('a cancel between files stops the import and keeps the files read so far', 
   assert.equal(job.state, 'cancelled');
   // both files were still in the uncommitted batch when the cancel came: they are committed, no more
   assert.deepEqual(store.images.list(project.id).map((i) => i.fileName), ['f0.png', 'f1.png']);
-  assert.deepEqual(job.checkpoint, { entry: 2, record: 0, counts: { imported: 2, duplicates: 0, failed: 0, datasets: 0, masks: 0, labels: 0 } });
+  assert.deepEqual(job.checkpoint, { entry: 2, record: 0, counts: { imported: 2, duplicates: 0, failed: 0, failures: [], datasets: 0, masks: 0, labels: 0 } });
 });
 
 test('prompt helpers: key order, lists flattened, empty and repeated prompts dropped; label name from p1', () => {
