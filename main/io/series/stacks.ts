@@ -142,7 +142,9 @@ function planOneSeries(members: SliceInfo[], plan: SeriesPlan): void {
     g.slices.push(s);
     groups.set(key, g);
   }
-  const list = [...groups.values()];
+  // echoes and time points in their order, then the largest stack first (a localizer after its series)
+  const num = (v: string) => (v === '' ? -Infinity : Number(v.split('\\')[0]));
+  const list = [...groups.values()].sort((x, y) => num(x.parts.echo) - num(y.parts.echo) || num(x.parts['temporal position']) - num(y.parts['temporal position']) || y.slices.length - x.slices.length);
   const seriesName = describeSeries(members[0]);
   // what differs between the groups: named in each stack's note and used for its part label
   const differs = Object.keys(list[0].parts).filter((k) => new Set(list.map((g) => g.parts[k])).size > 1);

@@ -1,10 +1,12 @@
-// One image in the library grid: thumbnail, file name, status, frames. An option of the grid's
+// One image in the library grid: thumbnail, name (a series' description), status, slices, modality
+// and spacing. An option of the grid's
 // listbox (the listbox holds the keyboard focus; this card is its active descendant).
 
 import { Box, Group, Skeleton, Text } from '@mantine/core';
 import { memo } from 'react';
 import type { ImageSummary } from '../../../main/contract/contract.ts';
 import { mediaUrl } from '../api/api.ts';
+import { spacingText } from './spacing.ts';
 import { STATUS_NAMES, StatusBadge } from './StatusBadge.tsx';
 
 export const optionId = (imageId: number) => `image-option-${imageId}`;
@@ -21,14 +23,16 @@ export const ImageCard = memo(function ImageCard({ image, index, total, size, ac
   if (!image) {
     return <Skeleton w={size} h={size + 40} radius="sm" aria-hidden />;
   }
-  const frames = image.frames > 1 ? `${image.frames} frames` : null;
+  const slices = image.frames > 1 ? `${image.frames} slices` : null;
+  const spacing = spacingText(image);
+  const title = image.seriesDescription && image.seriesDescription !== image.fileName ? `${image.fileName} — ${image.seriesDescription}` : image.fileName;
   return (
     <Box
       id={optionId(image.id)}
       role="option"
       aria-selected={active}
       aria-label={image.fileName}
-      aria-description={[STATUS_NAMES[image.status], frames, image.modality].filter(Boolean).join(', ')}
+      aria-description={[STATUS_NAMES[image.status], slices, image.modality, spacing].filter(Boolean).join(', ')}
       aria-posinset={index + 1}
       aria-setsize={total}
       onClick={() => onClick(index, image)}
@@ -47,13 +51,15 @@ export const ImageCard = memo(function ImageCard({ image, index, total, size, ac
         <img src={mediaUrl('thumb', image.id)} alt="" loading="lazy" draggable={false} style={{ width: '100%', height: '100%', objectFit: 'contain' }} />
       </Box>
       <Box px={6} py={4}>
-        <Text size="xs" truncate="end" title={image.fileName}>{image.fileName}</Text>
+        <Text size="xs" truncate="end" title={title}>{image.fileName}</Text>
         <Group gap={4} mt={2} wrap="nowrap">
           <StatusBadge status={image.status} />
-          {frames && <Text size="10px" c="dimmed">{frames}</Text>}
+          {slices && <Text size="10px" c="dimmed">{slices}</Text>}
           {image.modality && <Text size="10px" c="dimmed">{image.modality}</Text>}
         </Group>
+        {spacing && <Text size="10px" c="dimmed" truncate="end" title="voxel spacing (row × column × slice)">{spacing}</Text>}
       </Box>
     </Box>
   );
 });
+
