@@ -14,6 +14,7 @@ import { appCommand } from './cli/app.ts';
 import { trainCommand } from './cli/train.ts';
 import { infoCommand } from './cli/info.ts';
 import { evalCommand } from './cli/eval.ts';
+import { adapterCommand } from './cli/adapter.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
@@ -26,6 +27,7 @@ const commands: Record<string, { summary: string; run(argv: string[]): Promise<v
   export: { summary: 'export masks: export --project NAME --out DIR --format png|png-index|nii|nii.gz|dataset', run: exportCommand },
   train: { summary: 'fine-tune VLSM-Adapter adapters on a MedVLSM dataset: train --data DIR --variant sa-vlc|da-vlc|… [--out FILE]', run: trainCommand },
   eval: { summary: 'DSC / IoU / HD95 on a MedVLSM split: eval --data DIR [--split test] [--adapter FILE] [--json]', run: evalCommand },
+  adapter: { summary: 'adapters and adapter packs: adapter list | export ID --out FILE.dlad | import FILE [--project NAME] | activate ID', run: adapterCommand },
   info: { summary: 'a model\'s parameter counts and what each training variant trains: info [--model DIR] [--variant V]', run: infoCommand },
   projects: { summary: 'list projects with image and mask counts', run: projectsCommand },
   serve: { summary: 'the app in a browser on 127.0.0.1: serve [--port N] [--data DIR] [--model DIR] [--open]', run: serveCommand },

@@ -14,6 +14,8 @@ import { DataPathError, DuplicateError, InvalidValueError, MaskSizeError, NotFou
 import { libraryPage, NO_COUNTS, projectCounts } from '../store/library.ts';
 import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
+import { AdapterPackError } from '../training/adapter-pack.ts';
+import { exportAdapterPack, importAdapterPack, inspectAdapterPacks, originOf, packModelAt } from '../training/adapter-pack-exchange.ts';
 import type { Job } from '../store/jobs.ts';
 import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, ProjectSummary } from '../contract/contract.ts';
 
@@ -49,6 +51,7 @@ function toApiError(e: unknown): ApiError {
   // The model cannot be used: none installed, or its files are broken (the message names the file).
   if (modelProblems.has(err?.name)) return { code: 'no-model', message: err.message };
   if (err?.name === 'AdapterError') return { code: 'invalid', message: err.message };
+  if (e instanceof AdapterPackError) return { code: 'invalid', message: e.message };
   if (e instanceof StoreError) return { code: 'invalid', message: e.message };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
@@ -72,7 +75,7 @@ const jobInfo = (j: Job): JobInfo => ({
 });
 
 const adapterInfo = (a: Adapter): AdapterInfo => ({
-  id: a.id, projectId: a.projectId, name: a.name, variant: a.variant, parentId: a.parentId, metrics: a.metrics, active: a.active, createdAt: a.createdAt,
+  id: a.id, projectId: a.projectId, name: a.name, variant: a.variant, parentId: a.parentId, metrics: a.metrics, active: a.active, createdAt: a.createdAt, origin: originOf(a),
 });
 
 
@@ -99,6 +102,16 @@ export function createApi(deps: ApiDeps): DelineateApi {
   const activeAdapter = (projectId: number) => {
     const a = store.adapters.effective(projectId);
     return a ? { id: a.id, path: store.adapters.filePath(a.id) } : null;
+  };
+  /** The model packs are checked against: the one previews use. */
+  const packModel = () => {
+    const access = deps.inference().model?.();
+    if (!access) throw new ApiFailure('no-model', 'no model is available to check adapter packs against');
+    return packModelAt(access.dir, access.sha256);
+  };
+  const absolutePath = (p: unknown, what: string): string => {
+    if (typeof p !== 'string' || !isAbsolute(p)) throw new ApiFailure('invalid', `${what} must be an absolute path, got ${JSON.stringify(p)}`);
+    return p;
   };
   const labelCheck = (imageProject: number, labelId: number | null | undefined): number | null => {
     if (labelId == null) return null;
@@ -209,6 +222,18 @@ export function createApi(deps: ApiDeps): DelineateApi {
       need(store.projects.get(projectId), `project ${projectId}`);
       const a = store.adapters.rollback(projectId);
       return a ? adapterInfo(a) : null;
+    }),
+
+    exportAdapterPack: ({ adapterId, outPath, note }) => result(() => {
+      need(store.adapters.get(adapterId), `adapter ${adapterId}`);
+      const r = exportAdapterPack(store, adapterId, absolutePath(outPath, 'the pack file'), { note });
+      return { path: r.path, bytes: r.bytes };
+    }),
+    inspectAdapterPacks: ({ path }) => result(() => inspectAdapterPacks(absolutePath(path, 'the pack file or folder'), packModel())),
+    importAdapterPack: ({ path, projectId, siteWide, name }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      const file = absolutePath(path, 'the pack file');
+      return adapterInfo(importAdapterPack(store, file, { model: packModel(), projectId: siteWide ? null : projectId, name }));
     }),
 
     exportMasks: ({ projectId, outDir, format, kind }) => result(() => {

@@ -134,6 +134,50 @@ export interface AdapterInfo {
   metrics: Record<string, unknown>;
   active: boolean;
   createdAt: string;
+  /** where an imported adapter came from; null for adapters trained in this data folder */
+  origin: AdapterOrigin | null;
+}
+
+/** What an adapter pack (or a reference-trainer safetensors file) says about itself; nothing in it names an image or a patient. */
+export interface AdapterPackInfo {
+  /** the file's name, without its folder */
+  fileName: string;
+  /** 'pack': a Delineate adapter pack (.dlad); 'reference': a plain safetensors file with the reference trainer's module names */
+  kind: 'pack' | 'reference';
+  /** the adapter's name at its source; null where not recorded */
+  name: string | null;
+  variant: string;
+  /** bottlenecks of the adapters and of the conditional adapter (null: none) */
+  dims: { adapter: number; cond: number | null };
+  /** when the source made it; null where not recorded */
+  createdAt: string | null;
+  delineateVersion: string | null;
+  note: string | null;
+  /** the base model sha256 the file records; null: not recorded (assumed to be the model in use) */
+  baseModelSha256: string | null;
+  labels: { name: string; prompts: string[] }[];
+  /** the training recipe at the source (hyper-parameters only) */
+  recipe: Record<string, unknown>;
+  /** at the source: corrections trained on and held out; images and corrections of its project when exported */
+  counts: { trainCorrections: number | null; heldOutCorrections: number | null; images: number | null; corrections: number | null };
+  /** the source's held-out scores (DSC and IoU as fractions, HD95 in pixels at the model's size); not measured here */
+  metrics: { dsc: number | null; iou: number | null; hd95: number | null; heldOut: number | null };
+  /** sha256 of the tensor bytes */
+  weightsSha256: string;
+}
+
+/** An imported adapter's provenance, kept with it in the Adapter versions table. */
+export interface AdapterOrigin extends AdapterPackInfo {
+  importedAt: string;
+}
+
+/** A file offered for import: what it holds, or why import would refuse it. */
+export interface AdapterPackCandidate {
+  path: string;
+  fileName: string;
+  info: AdapterPackInfo | null;
+  /** why import refuses it, naming the file and what differs; null: it can be imported */
+  problem: string | null;
 }
 
 /** What an adapt (training) job accepts in `startJob({kind: 'adapt', config})`; everything optional. */
@@ -265,6 +309,12 @@ export interface DelineateApi {
   activateAdapter(req: { adapterId: number }): Promise<ApiResult<AdapterInfo>>;
   /** Re-activates the active adapter's parent (or none). */
   rollbackAdapter(req: { projectId: number }): Promise<ApiResult<AdapterInfo | null>>;
+  /** Writes an adapter pack (a single .dlad file: weights and provenance, no image or patient data) to `outPath`, a new file. */
+  exportAdapterPack(req: { adapterId: number; outPath: string; note?: string | null }): Promise<ApiResult<{ path: string; bytes: number }>>;
+  /** The packs in a folder (.dlad and .safetensors files), or the one file named, each checked against the model in use. */
+  inspectAdapterPacks(req: { path: string }): Promise<ApiResult<AdapterPackCandidate[]>>;
+  /** Imports a pack (or a reference-trainer safetensors file) for the project, or site-wide; it stays inactive until activated. */
+  importAdapterPack(req: { path: string; projectId: number; siteWide?: boolean; name?: string }): Promise<ApiResult<AdapterInfo>>;
 
   /** Starts an export job; progress arrives as job events. */
   exportMasks(req: { projectId: number; outDir: string; format: ExportFormat; kind?: 'corrected' | 'model' }): Promise<ApiResult<JobInfo>>;

@@ -12,10 +12,13 @@ export interface AdapterProvenance {
   form?: 'reference' | 'identity';
   training: Record<string, unknown>;
   validation: Record<string, unknown>;
+  /** further metadata entries (an adapter pack's provenance); they cannot replace the ones above */
+  extra?: Record<string, string>;
 }
 
 export function writeAdapterFile(path: string, params: ParamMap, p: AdapterProvenance): void {
   const metadata: Record<string, string> = {
+    ...p.extra,
     format: 'vlsm-adapter',
     variant: p.variant,
     adapter_form: p.form ?? 'reference',
