@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { decodeDicom, dicomDisplayFrame, type DicomImage } from './dicom.ts';
+import { isDicomSeg } from './dicom-seg.ts';
 import { detectFileKind } from './file-kind.ts';
 import { rasterGeometry, type Geometry } from './geometry.ts';
 import { decodeImage } from './image-decode.ts';
@@ -104,7 +105,15 @@ export interface ImportFailure {
   reason: string;
 }
 
-export type ImportEntry = ImportItem | ImportDataset | ImportFailure;
+/** A DICOM Segmentation: not an image, but masks of images (the import runner resolves it after the scan). */
+export interface ImportSeg {
+  kind: 'dicom-seg';
+  sourcePath: string;
+  fileName: string;
+  contentHash: string;
+}
+
+export type ImportEntry = ImportItem | ImportDataset | ImportFailure | ImportSeg;
 
 export interface ImportProgress {
   filesSeen: number;
@@ -151,7 +160,7 @@ export async function* scanImport(paths: readonly string[], options: ScanOptions
   const series = new SeriesCollector({ thumbnailSize, describe: (b, p, h) => describe(b, p, h, thumbnailSize), loadFrame: loadImageFrame, readFile: (p) => readFile(p), reasonOf });
   const count = (result: ImportEntry) => {
     if (result.kind === 'failure') progress.failed++;
-    else if (result.kind !== 'medvlsm-dataset' && result.duplicateOf) progress.duplicates++;
+    else if (result.kind !== 'medvlsm-dataset' && result.kind !== 'dicom-seg' && result.duplicateOf) progress.duplicates++;
     else progress.imported++;
   };
   for (const entry of found) {
@@ -182,6 +191,7 @@ async function scanEntry(entry: Found, byHash: Map<string, ImportItem>, thumbnai
     if (first) return [{ ...first, sourcePath: entry.path, fileName: basename(entry.path), duplicateOf: first.sourcePath, loadFrame: loader(entry.path, contentHash, first) }];
     const kind = detectFileKind(bytes);
     if (kind === 'dicom') {
+      if (isDicomSeg(bytes, entry.path)) return [{ kind: 'dicom-seg', sourcePath: entry.path, fileName: basename(entry.path), contentHash }];
       const now = series.add(bytes, entry.path, contentHash);
       if (now && now.kind !== 'failure') byHash.set(contentHash, now);
       return now ? [now] : [];

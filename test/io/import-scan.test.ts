@@ -68,7 +68,7 @@ async function collect(paths: string[], options: Parameters<typeof scanImport>[1
 }
 
 const item = (e: ImportEntry | undefined): ImportItem => {
-  assert.ok(e && e.kind !== 'failure' && e.kind !== 'medvlsm-dataset', JSON.stringify(e));
+  assert.ok(e && e.kind !== 'failure' && e.kind !== 'medvlsm-dataset' && e.kind !== 'dicom-seg', JSON.stringify(e));
   return e;
 };
 

@@ -20,7 +20,8 @@
 //   Datasets before the checkpoint are not scanned again; one stopped mid-way resumes at its record.
 
 import { basename, resolve } from 'node:path';
-import { scanImport, type ImportDataset, type ImportEntry, type ImportItem } from '../../io/import-scan.ts';
+import { readFile } from 'node:fs/promises';
+import { scanImport, type ImportDataset, type ImportEntry, type ImportItem, type ImportSeg } from '../../io/import-scan.ts';
 import { readMedVlsmMask, type BinaryMask, type MedVlsmRecord, type Prompts, type Split } from '../../io/medvlsm-dataset.ts';
 import { DuplicateError, InvalidValueError, NotFoundError } from '../../store/errors.ts';
 import type { Image } from '../../store/images.ts';
@@ -28,6 +29,7 @@ import type { Job } from '../../store/jobs.ts';
 import type { Label } from '../../store/labels.ts';
 import { IMAGE_SPLITS_SETTING } from '../../store/projects.ts';
 import type { Store } from '../../store/store.ts';
+import { importDicomSeg } from '../seg-import.ts';
 import { resumable, type JobContext } from '../runner.ts';
 
 export interface ImportJobConfig {
@@ -155,11 +157,17 @@ export const importRunner = resumable(async (job: Job, ctx: JobContext): Promise
   let total = 0;
   let index = 0;
   const paths = config.paths.map((p) => resolve(p));
+  // DICOM SEGs are resolved once the images they refer to are in (their series come at the end of
+  // the scan); every time, since a resumed import may have committed the images but not the masks
+  const segs: ImportSeg[] = [];
   try {
     for await (const entry of scanImport(paths, { signal: ctx.signal, onProgress: (p) => (total = p.filesTotal ?? total) })) {
       const i = index++;
       const earlier = i < resumeAt.entry;
-      if (entry.kind === 'medvlsm-dataset') {
+      if (entry.kind === 'dicom-seg') {
+        segs.push(entry);
+        batch.add(null, { entry: i + 1, record: 0 });
+      } else if (entry.kind === 'medvlsm-dataset') {
         if (!earlier) {
           await importer.dataset(entry, i, i === resumeAt.entry ? resumeAt.record : 0, batch, (r, n) => ctx.progress({ done: i, total, message: `${entry.fileName}: record ${r} of ${n}` }));
         }
@@ -176,6 +184,11 @@ export const importRunner = resumable(async (job: Job, ctx: JobContext): Promise
     throw e;
   }
   batch.commit();
+  for (const seg of segs) {
+    ctx.signal.throwIfAborted();
+    await importer.seg(seg);
+  }
+  if (segs.length > 0) batch.commit(); // the counts SEG masks added
   ctx.log(`imported ${counts.imported}, duplicates ${counts.duplicates}, failed ${counts.failed}${counts.datasets ? `, datasets ${counts.datasets} (${counts.masks} masks)` : ''}`);
   return counts;
 });
@@ -194,7 +207,7 @@ class Importer {
   ) {}
 
   /** The operation for a file entry or a failure; null when there is nothing to write. */
-  entryOp(entry: Exclude<ImportEntry, ImportDataset>, earlier: boolean): (() => void) | null {
+  entryOp(entry: Exclude<ImportEntry, ImportDataset | ImportSeg>, earlier: boolean): (() => void) | null {
     if (entry.kind === 'failure') {
       if (earlier) return null;
       return () => this.fail(entry.path, entry.reason);
@@ -284,7 +297,7 @@ class Importer {
     if (known) return known;
     let result: ImportItem | string = 'no image found';
     for await (const e of scanImport([path], { signal: this.ctx.signal })) {
-      result = e.kind === 'failure' ? e.reason : e.kind === 'medvlsm-dataset' ? 'a dataset folder, not an image' : e;
+      result = e.kind === 'failure' ? e.reason : e.kind === 'medvlsm-dataset' ? 'a dataset folder, not an image' : e.kind === 'dicom-seg' ? 'a DICOM SEG, not an image' : e;
     }
     cache.set(path, result);
     return result;
@@ -317,14 +330,33 @@ class Importer {
     return true;
   }
 
-  /** The project's label of that name (created on first use) with `prompts` merged into its prompts. */
-  private label(name: string, prompts: string[]): Label {
+  /**
+   * A DICOM SEG's frames as corrected masks of the project's images they were derived from
+   * (jobs/seg-import.ts); a SEG that is unreadable or refers to nothing imported fails by name.
+   */
+  async seg(entry: ImportSeg): Promise<void> {
+    try {
+      const bytes = await readFile(entry.sourcePath);
+      const r = importDicomSeg(this.store, this.projectId, entry.sourcePath, bytes, (name, color) => {
+        const known = this.labelsByName?.has(name.toLowerCase()) ?? this.store.labels.list(this.projectId).some((l) => l.name.toLowerCase() === name.toLowerCase());
+        const label = this.label(name, [name], color);
+        return { label, created: !known };
+      });
+      this.counts.masks += r.masks;
+      this.ctx.log(`DICOM SEG ${entry.sourcePath}: ${r.masks} corrected masks on image${r.imageIds.length === 1 ? '' : 's'} ${r.imageIds.join(', ')}${r.unmatched ? `; ${r.unmatched} of its ${r.matched + r.unmatched} frames refer to images not in the project` : ''}`);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.fail(entry.sourcePath, message.startsWith(`${entry.sourcePath}: `) ? message.slice(entry.sourcePath.length + 2) : message);
+    }
+  }
+
+  /** The project's label of that name (created on first use, in `color` if given) with `prompts` merged into its prompts. */
+  private label(name: string, prompts: string[], color?: string): Label {
     if (!this.labelsByName) this.labelsByName = new Map(this.store.labels.list(this.projectId).map((l) => [l.name.toLowerCase(), l]));
     const key = name.toLowerCase();
     let label = this.labelsByName.get(key);
     if (!label) {
-      const color = LABEL_COLOURS[this.labelsByName.size % LABEL_COLOURS.length];
-      label = this.store.labels.create({ projectId: this.projectId, name, color, prompts: distinct([name, ...prompts]) });
+      label = this.store.labels.create({ projectId: this.projectId, name, color: color ?? LABEL_COLOURS[this.labelsByName.size % LABEL_COLOURS.length], prompts: distinct([name, ...prompts]) });
       this.counts.labels++;
     } else {
       const merged = distinct([...label.prompts, ...prompts]);
