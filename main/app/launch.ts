@@ -6,7 +6,7 @@
 // model packaged with the app (<resources>/models, a model folder or a folder of them); the tiny
 // demo model (<resources>/demo/model); none (the app runs, previews say how to install one).
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCore, type Core } from '../core.ts';
@@ -77,6 +77,29 @@ export function modelNotice(choice: ModelChoice, dataDir: string): string | null
 export const demoMarker = (dataDir: string): string => join(dataDir, 'demo-project.json');
 
 /**
+ * What the demo images are, in a sentence for the first-start notice. The demo folder is a MedVLSM
+ * dataset with one mask per shape on each image, so the project ends up with more corrected masks
+ * than images (12 images, 29 masks), which looks wrong unless said.
+ */
+export function describeDemoImages(images: string): string {
+  const records: { img_name?: unknown; prompts?: { p1?: unknown } }[] = [];
+  for (const split of ['train', 'val', 'test']) {
+    const file = join(images, 'anns', `${split}.json`);
+    if (!existsSync(file)) continue;
+    try {
+      const list: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (Array.isArray(list)) records.push(...list);
+    } catch {
+      /* a broken annotation file: the import names it; the notice just says less */
+    }
+  }
+  if (records.length === 0) return 'the demo images';
+  const imageCount = new Set(records.map((r) => r.img_name)).size;
+  const shapes = [...new Set(records.map((r) => r.prompts?.p1).filter((p): p is string => typeof p === 'string' && p !== ''))].sort();
+  return `its ${imageCount} images of shapes. Each image comes with a corrected mask for every shape on it (${shapes.join(', ')}), so the project counts ${records.length} corrected masks: masks are counted per image, label and slice`;
+}
+
+/**
  * On the first start with the demo model, a "Demo" project importing <resources>/demo/images (when
  * present); returns the import job's id, or null when nothing was done.
  */
@@ -117,7 +140,7 @@ export async function openAppCore(o: AppCoreOptions = {}): Promise<AppCore> {
     if (notice) notices.push(notice);
     if (choice.demo) {
       const demo = await ensureDemoProject(core, resourcesDir);
-      if (demo) notices.push(`Created the project "Demo" and started importing the demo images (job ${demo.jobId}).`);
+      if (demo) notices.push(`Created the project "Demo" and started importing ${describeDemoImages(join(resourcesDir, 'demo', 'images'))} (job ${demo.jobId}).`);
     }
   } catch (e) {
     await core.close();

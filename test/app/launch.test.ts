@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { encode } from 'fast-png';
-import { chooseAppModel, demoMarker, modelNotice, openAppCore } from '../../main/app/launch.ts';
+import { chooseAppModel, demoMarker, describeDemoImages, modelNotice, openAppCore } from '../../main/app/launch.ts';
 import { importModel } from '../../main/models/registry.ts';
 import { tempDir } from '../helpers/temp-store.ts';
 
@@ -104,4 +104,18 @@ test('without demo images the demo model still starts, with no project made', as
   } finally {
     await app.core.close();
   }
+});
+
+test('the first-start notice explains why the demo has more corrected masks than images', () => {
+  const images = fileURLToPath(new URL('../../resources/demo/images/', import.meta.url));
+  // independently: the files the demo folder holds
+  const imageFiles = readdirSync(join(images, 'images')).length;
+  const maskFiles = readdirSync(join(images, 'masks'));
+  const shapes = [...new Set(maskFiles.map((f) => f.replace(/^shapes-\d+-|\.png$/g, '')))].sort();
+  assert.ok(maskFiles.length > imageFiles, `${maskFiles.length} masks on ${imageFiles} images`);
+  assert.equal(
+    describeDemoImages(images),
+    `its ${imageFiles} images of shapes. Each image comes with a corrected mask for every shape on it (${shapes.join(', ')}), so the project counts ${maskFiles.length} corrected masks: masks are counted per image, label and slice`,
+  );
+  assert.equal(describeDemoImages(join(images, 'no-such-folder')), 'the demo images');
 });

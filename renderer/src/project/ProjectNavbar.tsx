@@ -22,7 +22,7 @@ export function ProjectNavbar({ project, onImport, onExport }: { project: Projec
       </Stack>
       <Stack gap={0} mt="auto">
         <Text size="xs" c="dimmed">{plural(project.images, 'image')}</Text>
-        <Text size="xs" c="dimmed">{plural(project.correctedMasks, 'corrected mask')}</Text>
+        <Text size="xs" c="dimmed" title="Counted per image, label and slice: an image with three labelled structures has three">{plural(project.correctedMasks, 'corrected mask')}</Text>
       </Stack>
     </Stack>
   );
