@@ -85,7 +85,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
   const image = (id: number) => need(store.images.get(id), `image ${id}`);
   const frameOf = (img: { frames: number; id: number }, frame: number | undefined): number => {
     const k = frame ?? Math.floor(img.frames / 2);
-    if (!Number.isInteger(k) || k < 0 || k >= img.frames) throw new ApiFailure('invalid', `image ${img.id} has frames 0..${img.frames - 1}, not ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k >= img.frames) throw new ApiFailure('invalid', `image ${img.id} has slices 0..${img.frames - 1}, not ${k}`);
     return k;
   };
   const summary = (id: number): ProjectSummary => {

@@ -62,7 +62,7 @@ export class ModelInference implements InferenceService {
 
   private async predictNow(image: SourceImage, frame: number, prompt: string, threshold: number, adapter: AdapterRef | null): Promise<MaskPrediction> {
     if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
-    if (!(Number.isInteger(frame) && frame >= 0 && frame < image.frames)) throw new RangeError(`image ${image.id}: frame ${frame} is outside 0..${image.frames - 1}`);
+    if (!(Number.isInteger(frame) && frame >= 0 && frame < image.frames)) throw new RangeError(`image ${image.id}: slice ${frame} is outside 0..${image.frames - 1}`);
     const t0 = performance.now();
     const engine = this.engine;
     try {
@@ -82,7 +82,7 @@ export class ModelInference implements InferenceService {
    */
   async predictFrames(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<void> {
     if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
-    for (const k of frames) if (!(Number.isInteger(k) && k >= 0 && k < image.frames)) throw new RangeError(`image ${image.id}: frame ${k} is outside 0..${image.frames - 1}`);
+    for (const k of frames) if (!(Number.isInteger(k) && k >= 0 && k < image.frames)) throw new RangeError(`image ${image.id}: slice ${k} is outside 0..${image.frames - 1}`);
     const source: SliceSource = {
       name: `image ${image.id}`, width: image.width, height: image.height, slices: image.frames,
       read: (k) => loadImageFrame(image.frameSource?.(k) ?? { path: image.sourcePath, contentHash: image.contentHash, frame: k }),

@@ -165,7 +165,7 @@ describe('FrameLoader', () => {
     h.loader.want(BONE);
     h.calls[2].answer({ ok: true, value: { width: 5, height: 2, png: Uint8Array.of(9) } });
     await new Promise((r) => setImmediate(r));
-    assert.equal(h.last().error, 'frame 0 of image 7 is 5×2, but the image is 4×2');
+    assert.equal(h.last().error, 'slice 0 of image 7 is 5×2, but the image is 4×2');
   });
 
   it('an image without a stored window (8-bit, colour) is never asked for a window: the remap is exact', async () => {

@@ -94,7 +94,7 @@ export class FrameLoader<B> {
       const r = await this.d.getFrame(window ? { imageId: image.id, frame, window } : { imageId: image.id, frame });
       if (!r.ok) error = r.error.message;
       else if (r.value.width !== image.width || r.value.height !== image.height) {
-        error = `frame ${frame} of image ${image.id} is ${r.value.width}×${r.value.height}, but the image is ${image.width}×${image.height}`;
+        error = `slice ${frame} of image ${image.id} is ${r.value.width}×${r.value.height}, but the image is ${image.width}×${image.height}`;
       } else {
         const bitmap = await this.d.decode(r.value.png);
         if (!current()) {
@@ -105,7 +105,7 @@ export class FrameLoader<B> {
         return;
       }
     } catch (e) {
-      error = `frame ${frame} of image ${image.id} could not be shown: ${e instanceof Error ? e.message : String(e)}`;
+      error = `slice ${frame} of image ${image.id} could not be shown: ${e instanceof Error ? e.message : String(e)}`;
     }
     if (current()) this.emit({ ...this.state, loading: false, error });
   }
