@@ -1,8 +1,9 @@
 // Every adapter of the project with its scores; activate any of them, or roll back to the active
-// one's parent (the base model when it has none).
+// one's parent (the base model when it has none); export one as a pack for another site, or import
+// one (it arrives inactive, with its provenance shown under "Based on").
 
-import { Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { IconArrowBackUp } from '@tabler/icons-react';
+import { ActionIcon, Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { IconArrowBackUp, IconPackageExport, IconPackageImport } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
@@ -11,11 +12,16 @@ import type { Adapters } from '../adapt/useAdapters.ts';
 import { adapterScore, adapterScoredImages, formatAdapterScore } from '../lib/adapter-metrics.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useNotify } from '../notifications/notify-context.ts';
+import { ExportPackDialog } from './ExportPackDialog.tsx';
+import { ImportPackDialog } from './ImportPackDialog.tsx';
+import { describePack } from './pack-origin.ts';
 
 export function AdapterVersions({ projectId, adapters }: { projectId: number; adapters: Adapters }) {
   const call = useApiCall();
   const notify = useNotify();
   const [busy, setBusy] = useState<number | 'rollback' | null>(null);
+  const [exporting, setExporting] = useState<AdapterInfo | null>(null);
+  const [importing, setImporting] = useState(false);
   const { list, active } = adapters;
   const names = new Map((list ?? []).map((a) => [a.id, a.name]));
 
@@ -45,9 +51,12 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
             out when each adapter was trained (DSC and IoU in %, HD95 in pixels; means, with the standard deviation where recorded).
           </Text>
         </Stack>
-        <Tooltip label={active ? `Activate ${active.parentId ? `"${names.get(active.parentId) ?? `adapter ${active.parentId}`}"` : 'the base model'} again` : 'Nothing to roll back: no adapter is active'}>
-          <Button variant="default" leftSection={<IconArrowBackUp size={14} />} onClick={rollback} disabled={!active} loading={busy === 'rollback'}>Roll back</Button>
-        </Tooltip>
+        <Group gap="xs">
+          <Tooltip label={active ? `Activate ${active.parentId ? `"${names.get(active.parentId) ?? `adapter ${active.parentId}`}"` : 'the base model'} again` : 'Nothing to roll back: no adapter is active'}>
+            <Button variant="default" leftSection={<IconArrowBackUp size={14} />} onClick={rollback} disabled={!active} loading={busy === 'rollback'}>Roll back</Button>
+          </Tooltip>
+          <Button variant="default" leftSection={<IconPackageImport size={14} />} onClick={() => setImporting(true)}>Import pack…</Button>
+        </Group>
       </Group>
       {list == null ? (
         <Center h={80}><Loader size="sm" aria-label="Loading adapters" /></Center>
@@ -75,23 +84,42 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
                   <Table.Td fw={600}>{a.name}</Table.Td>
                   <Table.Td><Badge variant="outline" color="gray" tt="uppercase">{a.variant}</Badge></Table.Td>
                   <Table.Td>{formatDateTime(a.createdAt)}</Table.Td>
-                  <Table.Td>{a.parentId ? names.get(a.parentId) ?? `#${a.parentId}` : '—'}</Table.Td>
+                  <Table.Td>{a.origin ? (
+                    <Tooltip multiline w={360} label={describePack(a.origin).join(' · ') || 'no provenance recorded'}>
+                      <Text size="sm" aria-label={`Imported from ${a.origin.fileName}`}>Imported: {a.origin.fileName}</Text>
+                    </Tooltip>
+                  ) : a.parentId ? names.get(a.parentId) ?? `#${a.parentId}` : '—'}</Table.Td>
                   <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'dsc')}</Table.Td>
                   <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'iou')}</Table.Td>
                   <Table.Td ta="right" ff="monospace">{formatAdapterScore(a.metrics, 'hd95')}{adapterScore(a.metrics, 'hd95') ? (a.metrics.hd95Unit === 'mm' ? ' mm' : ' px') : ''}</Table.Td>
                   <Table.Td ta="right">{adapterScoredImages(a.metrics) ?? '—'}</Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     {a.active ? (
                       <Badge color="green" variant="light">Active</Badge>
                     ) : (
                       <Button variant="light" onClick={() => activate(a)} loading={busy === a.id} disabled={busy != null} aria-label={`Activate ${a.name}`}>Activate</Button>
                     )}
+                    <Tooltip label="Export pack…: one file for another site, without images">
+                      <ActionIcon variant="subtle" ml={6} onClick={() => setExporting(a)} aria-label={`Export pack of ${a.name}`}><IconPackageExport size={16} /></ActionIcon>
+                    </Tooltip>
                   </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         </Paper>
+      )}
+      {exporting && <ExportPackDialog adapter={exporting} onClose={() => setExporting(null)} />}
+      {importing && (
+        <ImportPackDialog
+          projectId={projectId}
+          onClose={() => setImporting(false)}
+          onImported={(a) => {
+            setImporting(false);
+            void adapters.reload();
+            notify({ kind: 'success', title: 'Pack imported', message: `"${a.name}" (${a.variant}) is listed, inactive: activate it to use it.` });
+          }}
+        />
       )}
     </Stack>
   );
