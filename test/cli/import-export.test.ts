@@ -61,7 +61,7 @@ test('import into a new project, list it, export its corrected masks; errors say
 
   const badFormat = run('export', '--project', 'colon', '--out', join(dir, 'o2'), '--format', 'tiff', '--data', data);
   assert.equal(badFormat.code, 2);
-  assert.match(badFormat.err, /--format must be one of png, png-index, nii, nii\.gz, dataset, got 'tiff'/);
+  assert.match(badFormat.err, /--format must be one of png, png-index, nii, nii\.gz, dicom-seg, dataset, got 'tiff'/);
 });
 
 test('segment --project runs a batch job over the project; export --kind model writes its masks', (t) => {
