@@ -1,14 +1,22 @@
-// The app makes no request beyond this computer: every request the page makes while loading and
-// while working (API calls, images, the events socket) is recorded at the browser context's
-// routing and on the page, and any address that is not loopback fails the test. A request planted
-// to a remote host proves the recorder sees (and blocks) what it should.
+// The app makes no request beyond this computer. The work is done through the UI, as a user does
+// it (open, prompt, edit, accept, export). Every request the page makes (API calls, images, the
+// events socket) is recorded at the browser context's routing and on the page; every connection
+// and name lookup the server's Node process starts is recorded by a loopback-only guard loaded
+// into it (helpers/loopback-guard.mjs, tested in loopback-guard.test.ts). Any address that is not
+// loopback fails the test. A request planted to a remote host proves the page's recorder sees
+// (and blocks) what it should.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encode } from 'fast-png';
+import type { Locator } from 'playwright-core';
+import { tempDir } from '../helpers/temp-store.ts';
 import { withApp } from './helpers/app.ts';
+
+const GUARD = pathToFileURL(fileURLToPath(new URL('./helpers/loopback-guard.mjs', import.meta.url))).href;
 
 /** Addresses that stay on this computer (or inside the page). */
 export function isLocal(url: string): boolean {
@@ -23,60 +31,81 @@ export function isLocal(url: string): boolean {
   return u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
 }
 
-/** The bits of the DOM the page-side functions use (this tsconfig has Node's types, not the DOM's). */
-interface Dom {
-  document: { getElementById(id: string): { childElementCount: number } | null };
-  Image: new () => { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number };
-}
-type Answer = { ok: true; value: unknown } | { ok: false; error: { message: string } };
-
 test('isLocal accepts loopback and in-page URLs only', () => {
   for (const url of ['http://127.0.0.1:4640/', 'ws://127.0.0.1:1/events', 'http://localhost:9/x', 'http://[::1]:5/', 'data:image/png;base64,AA==', 'blob:http://127.0.0.1:4640/uuid', 'about:blank']) assert.ok(isLocal(url), url);
   for (const url of ['https://fonts.googleapis.com/css', 'http://127.0.0.2/', 'http://10.0.0.1/', 'http://localhost.evil.example/', 'wss://example.com/', 'ftp://127.0.0.1/', 'file:///etc/passwd', 'not a url']) assert.ok(!isLocal(url), url);
 });
 
-test('loading the app and working in it requests nothing but 127.0.0.1', async () => {
+test('working through the UI (open, prompt, edit, accept, export), neither the page nor the server reaches past 127.0.0.1', { timeout: 180_000 }, async (t) => {
   const routed: string[] = [];
   const seen: string[] = [];
-  await withApp(async ({ page, dataDir, shot, consoleErrors }) => {
-    await page.waitForFunction(() => ((globalThis as unknown as Dom).document.getElementById('root')?.childElementCount ?? 0) > 0, undefined, { timeout: 20_000 });
+  const work = tempDir(t, 'delineate-offline-');
+  const netLog = join(work, 'server-net.log');
+  const images = join(work, 'scans');
+  mkdirSync(images);
+  const pixels = new Uint8Array(48 * 48).map((_, i) => ((i % 48) >= 12 && (i % 48) < 36 && i >= 12 * 48 && i < 36 * 48 ? 220 : 30));
+  writeFileSync(join(images, 'square.png'), encode({ width: 48, height: 48, data: pixels, channels: 1, depth: 8 }));
+  const exportDir = join(work, 'export');
+
+  await withApp(async ({ page, served, shot, consoleErrors }) => {
+    const visible = (l: Locator, timeout = 20_000) => l.waitFor({ state: 'visible', timeout });
+    await visible(page.getByRole('button', { name: 'New project' }));
     await page.waitForLoadState('networkidle');
     await shot('offline-loaded');
 
-    // a few operations the way the UI makes them: JSON API calls, an import job, an image
-    const images = join(dataDir, 'to-import');
-    mkdirSync(images);
-    writeFileSync(join(images, 'a.png'), encode({ width: 16, height: 16, data: new Uint8Array(256).map((_, i) => i), channels: 1, depth: 8 }));
-    const imageId = await page.evaluate(async (folder) => {
-      const call = async (op: string, body: unknown) => {
-        const res = await fetch(`/api/${op}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        const r = (await res.json()) as Answer;
-        if (!r.ok) throw new Error(`${op}: ${r.error.message}`);
-        return r.value;
-      };
-      const project = (await call('createProject', { name: 'Offline' })) as { id: number };
-      await call('importPaths', { projectId: project.id, paths: [folder] });
-      for (let i = 0; i < 200; i++) {
-        const page = (await call('listImages', { projectId: project.id })) as { total: number; images: { id: number }[] };
-        if (page.total > 0) return page.images[0].id;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the import did not finish');
-    }, images);
-    const loaded = await page.evaluate(async (id) => {
-      const img = new (globalThis as unknown as Dom).Image();
-      img.src = `/media/thumb/${id}`;
-      await img.decode();
-      return [img.naturalWidth, img.naturalHeight];
-    }, imageId);
-    assert.deepEqual(loaded, [16, 16]);
-    await page.reload({ waitUntil: 'networkidle' });
-    await shot('offline-after-operations');
+    // open: a project, an import through the dialog, the image in the workspace
+    await page.getByRole('button', { name: 'New project' }).click();
+    const create = page.getByRole('dialog', { name: 'New project' });
+    await create.getByLabel('Project name').fill('Offline');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const importing = page.getByRole('dialog', { name: 'Import images' });
+    await importing.getByLabel('Paths to import').fill(images);
+    await importing.getByRole('button', { name: 'Start import' }).click();
+    await visible(importing.getByText('1 image imported'), 30_000);
+    await importing.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('option', { name: 'square.png', exact: true }).click();
+    await visible(page.getByRole('img', { name: 'Image viewer' }));
 
+    // prompt, then edit: the model's mask taken, then grown by the brush
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('bright square');
+    await page.getByRole('button', { name: 'Use this mask', disabled: false }).click({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Brush', exact: true }).click();
+    const box = (await page.getByRole('img', { name: 'Image viewer' }).boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 12 });
+    await page.mouse.up();
+
+    // accept, then export through the dialog
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await visible(page.getByRole('status').getByText('Saved as the corrected mask'));
+    await page.getByRole('button', { name: 'Close image' }).click();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const exporting = page.getByRole('dialog', { name: 'Export masks' });
+    await exporting.getByLabel('Output folder').fill(exportDir);
+    await exporting.getByRole('button', { name: 'Start export' }).click();
+    await visible(exporting.getByLabel('Export folder'), 30_000);
+    assert.equal(readdirSync(exportDir).filter((f) => f.endsWith('.png')).length, 1, 'the export wrote the corrected mask');
+    await exporting.getByRole('button', { name: 'Done' }).click();
+    await page.reload({ waitUntil: 'networkidle' });
+    await shot('offline-after-work');
+
+    // the page: every request it made stayed on this computer, and the work went through it
     const outside = [...new Set([...routed, ...seen])].filter((u) => !isLocal(u));
-    assert.deepEqual(outside, [], `the app requested addresses outside this computer:\n${outside.join('\n')}`);
+    assert.deepEqual(outside, [], `the page requested addresses outside this computer:\n${outside.join('\n')}`);
     assert.ok(seen.some((u) => /\/main\.js$/.test(u)), `the bundle was loaded: ${seen.join(', ')}`);
-    assert.ok(seen.some((u) => /\/api\/importPaths$/.test(u)) && seen.some((u) => /\/media\/thumb\/\d+$/.test(u)), 'the operations were recorded');
+    for (const op of ['createProject', 'importPaths', 'previewMask', 'saveModelMask', 'saveCorrectedMask', 'exportMasks']) {
+      assert.ok(seen.some((u) => u.endsWith(`/api/${op}`)), `the UI called ${op}`);
+    }
+    assert.ok(seen.some((u) => /\/events$/.test(u) && u.startsWith('ws://127.0.0.1:')), 'job events came over the loopback socket');
+
+    // the server: guarded from its first line, and what it connected to or looked up was loopback
+    const entries = readFileSync(netLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; kind: string; host?: string; path?: string; allowed?: boolean });
+    assert.ok(entries.some((e) => e.kind === 'guard' && e.pid === served.child.pid), `the server process (pid ${served.child.pid}) ran under the guard`);
+    const reached = entries.filter((e) => e.kind !== 'guard');
+    assert.deepEqual(reached.filter((e) => e.allowed !== true), [], 'the server tried to reach past loopback');
+    t.diagnostic(`server connections and lookups, all loopback: ${reached.length}`);
 
     // a script's request to a remote host never leaves: the page's CSP refuses it
     const fetched = await page.evaluate(() => fetch('https://example.com/beacon').then(() => 'sent', () => 'refused'));
@@ -88,6 +117,7 @@ test('loading the app and working in it requests nothing but 127.0.0.1', async (
     assert.deepEqual([...new Set([...routed, ...seen])].filter((u) => !isLocal(u)), ['https://example.com/planted']);
   }, {
     name: 'offline',
+    env: { NODE_OPTIONS: `--import=${GUARD}`, DELINEATE_NET_GUARD_LOG: netLog },
     beforeLoad: async ({ context, page }) => {
       await context.route('**/*', (route) => {
         const url = route.request().url();
