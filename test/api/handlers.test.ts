@@ -107,7 +107,7 @@ test('images: library page with search, paging, status filter; thumbnail and fra
   const frame = ok(await api.getImageFrame({ imageId: imageIds[1] }));
   assert.deepEqual([frame.width, frame.height], [5, 3]);
   assert.deepEqual(Array.from(decodePng(frame.png).data), Array.from({ length: 15 }, (_, i) => i * 10));
-  fails(await api.getImageFrame({ imageId: imageIds[1], frame: 1 }), 'invalid', /frames 0\.\.0/);
+  fails(await api.getImageFrame({ imageId: imageIds[1], frame: 1 }), 'invalid', /slices 0\.\.0/);
   fails(await api.getThumbnail({ imageId: 999 }), 'not-found');
 });
 

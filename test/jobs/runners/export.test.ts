@@ -31,7 +31,9 @@ async function project(t: TestContext) {
   const { id: projectId } = store.projects.create('abdomen');
   const imported = await runJob(store, runners, 'import', { projectId, paths: [join(dir, 'src')] });
   assert.equal(imported.job.state, 'done', imported.job.error ?? '');
-  const [png, ct, vol] = store.images.list(projectId);
+  // DICOM stacks are planned after the walk, so list order is not file order: pick by name.
+  const byName = (name: string) => store.images.list(projectId).find((i) => i.fileName.startsWith(name))!;
+  const [png, ct, vol] = [byName('a.png'), byName('b'), byName('c.nii')];
   const liver = store.labels.create({ projectId, name: 'liver', color: '#ff0000', prompts: ['liver', 'hepatic parenchyma'] });
   const tumour = store.labels.create({ projectId, name: 'tumour', color: '#00ff00' });
   const m = {
