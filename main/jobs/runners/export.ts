@@ -1,8 +1,10 @@
 // The 'export' job: a project's current masks of one kind as files other tools read.
 //   png        0/255 grey PNG per mask, the source's size       png-index  the same with 0/1
-//   nii/nii.gz uint8 label mask (intent label) with the image's geometry; the slice's geometry for
-//              a frame of a volume; for a PNG/JPEG source also the image itself as NIfTI
-//              (`img-<id>_image.nii` or `.nii.gz`, as the masks) with the same header, so the two overlay in any viewer
+//   nii/nii.gz uint8 label mask (intent label) with the image's geometry; a volume (a series stack,
+//              a NIfTI volume, a multi-frame file) gets ONE full-grid mask per label with the
+//              volume's geometry, its slices without a mask left 0; for a PNG/JPEG source also the
+//              image itself as NIfTI (`img-<id>_image.nii` or `.nii.gz`, as the masks) with the same
+//              header, so the two overlay in any viewer
 //   dicom-seg  one binary DICOM SEG per DICOM image (a series stack, a multi-frame file or one
 //              slice), one segment per label, referencing the source instances; per slice and
 //              label the corrected mask, else the model's (with kind 'model': the model's only);
@@ -11,7 +13,7 @@
 //              prompts p0 "", p1 the label's name, p2… its other prompts; the split recorded at
 //              import, else a seeded 80/10/10 one)
 // File names come from internal ids only, never source names: `img-<id>[-f<frame>][-l<labelId>]`
-// (frame only for multi-frame images, label only for labelled masks). Where several labels have a
+// (frame only for PNG masks of multi-frame images, label only for labelled masks). Where several labels have a
 // mask on one frame, a combined label mask `img-<id>[-f<frame>]-labels.png|.nii[.gz]` (palette PNG
 // or NIfTI label values; where masks overlap the label listed later wins) is written as well, with
 // `labels.json` (index → label) at the top of the export.
@@ -28,7 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { sweepStaleTemporaries, syncFolder, temporaryPath, writeFileAtomic } from '../../fs/atomic.ts';
 import { encodeDicomSeg, type SegAlgorithmType, type SegSegment, type SegSourceSlice } from '../../io/dicom-seg.ts';
 import { isDicom, isJpeg, isPng } from '../../io/file-kind.ts';
-import { rasterGeometry, sliceGeometry, type Geometry } from '../../io/geometry.ts';
+import { defaultRasterAffine, makeGeometry, rasterGeometry, sliceGeometry, XFORM_ALIGNED, type Geometry } from '../../io/geometry.ts';
 import { encodePng } from '../../io/image-decode.ts';
 import { loadImageFrame } from '../../io/import-scan.ts';
 import { assignSplits, exportMedVlsmDataset, SPLITS, type MedVlsmExportItem, type Prompts, type Split } from '../../io/medvlsm-dataset.ts';
@@ -85,6 +87,9 @@ interface ManifestFile {
   frame?: number;
   labelId?: number | null;
   maskId?: number;
+  /** a volume's NIfTI mask: the slices that hold a mask and the masks, in slice order */
+  frames?: number[];
+  maskIds?: number[];
   /** sha256 of the source file the image was imported from */
   sourceHash?: string;
   /** a SEG's segments: number, label, algorithm type and the masks in it */
@@ -208,6 +213,8 @@ class FileWriter {
   private readonly labelIndex: Map<number, number>;
   /** images already written beside their masks (PNG/JPEG sources, NIfTI formats) */
   private readonly imagesWritten = new Set<number>();
+  /** the volume whose slices are being gathered into full-grid NIfTI masks (groups come in image order) */
+  private volume: PendingVolume | null = null;
   masks = 0;
 
   constructor(
@@ -232,6 +239,8 @@ class FileWriter {
 
   async group(g: FrameGroup, step: (message: string) => void): Promise<void> {
     const { image, frame } = g;
+    if (this.volume && this.volume.image.id !== image.id) this.writeVolume();
+    if (this.nifti && image.frames > 1) return this.volumeSlice(g, step);
     const geometry = this.nifti ? frameGeometry(image, frame) : null;
     const written: { mask: MaskInfo; pixels: Uint8Array }[] = [];
     for (const info of g.masks) {
@@ -279,6 +288,51 @@ class FileWriter {
     }
   }
 
+  /** Adds one slice's masks to its volume's full-grid masks (one per label). */
+  private volumeSlice(g: FrameGroup, step: (message: string) => void): void {
+    const { image, frame } = g;
+    this.volume ??= { image, geometry: volumeGeometry(image), labels: new Map() };
+    const plane = image.width * image.height;
+    for (const info of g.masks) {
+      const mask = readMask(this.store, info, this.skip);
+      if (mask) {
+        let v = this.volume.labels.get(info.labelId);
+        if (!v) this.volume.labels.set(info.labelId, (v = { voxels: new Uint8Array(plane * image.frames), frames: [], maskIds: [] }));
+        const at = frame * plane;
+        for (let i = 0; i < plane; i++) if (mask[i]) v.voxels[at + i] = 1;
+        v.frames.push(frame);
+        v.maskIds.push(info.id);
+        this.masks++;
+      }
+      step(`image ${image.id} slice ${frame}`);
+    }
+  }
+
+  /** Writes the gathered volume: a full-grid mask per label and, with two labels or more, the combined label volume. */
+  private writeVolume(): void {
+    const pending = this.volume;
+    this.volume = null;
+    if (!pending || pending.labels.size === 0) return;
+    const { image, geometry } = pending;
+    const labelled: { labelId: number; voxels: Uint8Array }[] = [];
+    for (const [labelId, v] of pending.labels) {
+      const file = `img-${image.id}${labelId === null ? '' : `-l${labelId}`}.${this.format}`;
+      writeLabelMask(join(this.dir, file), v.voxels, geometry);
+      this.files.push({ file, role: 'mask', imageId: image.id, labelId, frames: v.frames, maskIds: v.maskIds, sourceHash: image.contentHash });
+      if (labelId !== null) labelled.push({ labelId, voxels: v.voxels });
+    }
+    this.log(`image ${image.id}: ${pending.labels.size} full-grid NIfTI mask${pending.labels.size > 1 ? 's' : ''} of ${image.width}×${image.height}×${image.frames}`);
+    if (labelled.length < 2 || this.labels.length > 255) return;
+    const values = new Uint8Array(labelled[0].voxels.length);
+    for (const { labelId, voxels } of labelled.sort((a, b) => this.labelIndex.get(a.labelId)! - this.labelIndex.get(b.labelId)!)) {
+      const index = this.labelIndex.get(labelId)!;
+      for (let i = 0; i < values.length; i++) if (voxels[i]) values[i] = index;
+    }
+    const file = `img-${image.id}-labels.${this.format}`;
+    writeLabelMask(join(this.dir, file), values, geometry);
+    this.files.push({ file, role: 'labels', imageId: image.id, sourceHash: image.contentHash });
+  }
+
   /** A PNG/JPEG source as NIfTI (8-bit grey as shown, colour as luminance) with the masks' header. */
   private async sourceImage(image: Image, geometry: Geometry): Promise<void> {
     let raster: Raster;
@@ -296,6 +350,7 @@ class FileWriter {
 
   /** Writes labels.json (when any mask has a label) and manifest.json; returns the number of files besides the manifest. */
   finish(about: { projectId: number; kind: MaskKind; skipped: number }): number {
+    this.writeVolume();
     if (this.labels.length > 0) {
       const map: Record<string, unknown> = { '0': 'background' };
       this.labels.forEach((l, i) => (map[String(i + 1)] = { name: l.name, color: rgb(l.color), labelId: l.id, prompts: l.prompts }));
@@ -317,6 +372,23 @@ function readMask(store: Store, info: MaskInfo, skip: Skip): Uint8Array | null {
     skip(info, e instanceof Error ? e.message : String(e));
     return null;
   }
+}
+
+interface PendingVolume {
+  image: Image;
+  geometry: Geometry;
+  labels: Map<number | null, { voxels: Uint8Array; frames: number[]; maskIds: number[] }>;
+}
+
+/**
+ * The full grid of a volume: its stored geometry (a NIfTI source's header copied, a DICOM stack's
+ * affine), or, for a multi-frame image without a patient position, the raster convention with
+ * frames 1 mm apart.
+ */
+export function volumeGeometry(image: Image): Geometry {
+  const g = image.geometry as unknown as Geometry | null;
+  if (g && Array.isArray(g.dims) && Array.isArray(g.affine) && g.dims[0] === image.width && g.dims[1] === image.height && g.dims[2] === image.frames) return g;
+  return makeGeometry([image.width, image.height, image.frames], defaultRasterAffine(image.width, image.height), XFORM_ALIGNED);
 }
 
 /** The image's geometry for one frame: the slice's for a volume, else the image's own (a NIfTI source's header copied). */

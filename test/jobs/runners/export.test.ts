@@ -112,7 +112,7 @@ test('PNG export: 0/255 and 0/1 masks at the source size, a palette label mask w
   assert.deepEqual(r.job.result, { dir: model, files: 1, masks: 1, skipped: 0 });
 });
 
-test('NIfTI export: voxels intact; PNG source image and mask share one header; DICOM and NIfTI slices keep their place', async (t) => {
+test('NIfTI export: voxels intact; PNG source image and mask share one header; a DICOM slice keeps its place; a volume is one full-grid mask', async (t) => {
   const p = await project(t);
   const out = join(p.dir, 'out-nii');
   const { job } = await exportAs(p.store, p.projectId, out, 'nii.gz');
@@ -120,7 +120,7 @@ test('NIfTI export: voxels intact; PNG source image and mask share one header; D
   const l = p.liver.id;
   assert.deepEqual(readdirSync(out).sort(), [
     `img-${p.png.id}-l${l}.nii.gz`, `img-${p.png.id}-l${p.tumour.id}.nii.gz`, `img-${p.png.id}-labels.nii.gz`, `img-${p.png.id}_image.nii.gz`,
-    `img-${p.ct.id}-l${l}.nii.gz`, `img-${p.vol.id}-f2-l${l}.nii.gz`, `img-${p.vol.id}-f4-l${l}.nii.gz`, 'labels.json', 'manifest.json',
+    `img-${p.ct.id}-l${l}.nii.gz`, `img-${p.vol.id}-l${l}.nii.gz`, 'labels.json', 'manifest.json',
   ].sort());
 
   const mask = readNifti(join(out, `img-${p.png.id}-l${l}.nii.gz`));
@@ -141,15 +141,14 @@ test('NIfTI export: voxels intact; PNG source image and mask share one header; D
   near(ct.header.getQformMat().flat(), ctAffine.flat(), 1e-6, 'ct qform');
   assert.deepEqual([ct.header.qform_code, ct.header.sform_code], [1, 1]);
 
-  // NIfTI volume: frame k's mask sits where slice k of the source sits (origin moved by k × column 3)
-  for (const [k, pixels] of [[2, p.m.volF2], [4, p.m.volF4]] as const) {
-    const v = readNifti(join(out, `img-${p.vol.id}-f${k}-l${l}.nii.gz`));
-    assert.deepEqual([...v.voxels], [...pixels]);
-    const slice = volumeAffine.map((row, r) => (r < 3 ? [row[0], row[1], row[2], row[3] + row[2] * k] : row));
-    assert.deepEqual(v.header.affine, slice, `slice ${k} sform`);
-    near(v.header.getQformMat().flat(), slice.flat(), 1e-6, `slice ${k} qform`);
-    assert.deepEqual(v.header.dims.slice(0, 3), [2, 4, 3]);
-  }
+  // NIfTI volume: ONE mask of the source's full 4×3×5 grid with the source's affine; slices 2 and 4
+  // hold their masks, the others are empty
+  const v = readNifti(join(out, `img-${p.vol.id}-l${l}.nii.gz`));
+  assert.deepEqual(v.header.dims.slice(0, 4), [3, 4, 3, 5]);
+  assert.deepEqual(v.header.affine, volumeAffine, 'the volume\'s sform');
+  near(v.header.getQformMat().flat(), volumeAffine.flat(), 1e-6, 'the volume\'s qform');
+  const empty = new Uint8Array(12);
+  assert.deepEqual([...v.voxels], [empty, empty, p.m.volF2, empty, p.m.volF4].flatMap((s) => [...s]));
 
   const plain = join(p.dir, 'out-nii-plain');
   assert.equal((await exportAs(p.store, p.projectId, plain, 'nii', { labelId: p.tumour.id })).job.state, 'done');
