@@ -31,6 +31,7 @@ import { useWorkspaceKeys } from './ui/useWorkspaceKeys.ts';
 import { Viewer } from './ui/Viewer.tsx';
 import { WorkspaceHeader } from './ui/WorkspaceHeader.tsx';
 import { VolumeSlices } from './volume/VolumeSlices.tsx';
+import { useMaskSize } from './volume/useMaskSize.ts';
 import { createViewStores } from './ui/view-stores.ts';
 import type { OverlayStyle } from './ui/viewer-renderer.ts';
 import { canvasLengthToImage } from './view/coords.ts';
@@ -79,7 +80,7 @@ export function Workspace(props: WorkspaceProps) {
   return <ImageWorkspace key={props.image.id} {...props} settings={shown} update={update} />;
 }
 
-function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate, onClose, onSaved }: WorkspaceProps & { settings: Settings; update(patch: Partial<Settings>): void }) {
+function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate, onClose, onSaved: shellSaved }: WorkspaceProps & { settings: Settings; update(patch: Partial<Settings>): void }) {
   // this component is keyed by image id: these live as long as the image is open, even if the
   // shell hands over a fresh ImageSummary object for it (unsaved sessions must not be dropped)
   const [api] = useState(getApi);
@@ -90,6 +91,12 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
   const presets = presetsApply(image);
 
   const [frame, setFrame] = useState(() => Math.floor(image.frames / 2));
+  // saves counted, so what reads the stored masks (a volume's mask size) reads them again
+  const [saves, setSaves] = useState(0);
+  const onSaved = useCallback(() => {
+    setSaves((n) => n + 1);
+    shellSaved();
+  }, [shellSaved]);
   const frameState = useFrameBitmap(api, image, frame);
   const labelId = settings.labelId;
 
@@ -105,7 +112,14 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
   }, [masks]);
 
   const tool = tools[settings.tool];
-  const { editable, error: maskError, model, modelSaved } = useEditableMask(masks, frame, labelId, tool);
+  // a "Segment all slices" job saved model masks: sessions without edits reload from the store
+  const [batches, setBatches] = useState(0);
+  const onBatchSaved = useCallback(() => {
+    masks.storedChanged();
+    setBatches((n) => n + 1);
+    onSaved();
+  }, [masks, onSaved]);
+  const { editable, error: maskError, model, modelSaved } = useEditableMask(masks, frame, labelId, tool, batches);
   const session = editable?.session ?? null;
 
   const onNewPrompt = useCallback(() => update({ showModel: true }), [update]); // threshold changes leave the toggle alone
@@ -177,9 +191,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
   const modelPaneStyle = useMemo((): OverlayStyle => ({ ...style, showMask: false, showReference: settings.showOverlay, referenceFill: true }), [style, settings.showOverlay]);
 
   const dirtyCount = session ? masks.dirty().length : 0;
-  const area = session ? session.area : 0;
-  const spacing = image.pixelSpacing && image.pixelSpacing.length >= 2 ? image.pixelSpacing[0] * image.pixelSpacing[1] : null;
-  const areaText = session ? `Mask area ${area.toLocaleString()} px${spacing ? ` (${(area * spacing).toFixed(1)} mm²)` : ''}` : '';
+  const size = useMaskSize(api, image, frame, labelId, session ? session.area : null, saves);
   const units = windowUnits(image);
   const viewerCommon = {
     image,
@@ -277,8 +289,13 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
           frame={frame}
           frames={image.frames}
           onFrame={setFrame}
-          area={areaText}
-          sliceExtras={<VolumeSlices api={api} projectId={projectId} image={image} frame={frame} onFrame={setFrame} labelId={labelId} labelColour={colour} prompt={settings.prompt} threshold={settings.threshold} onSaved={onSaved} />}
+          area={
+            <>
+              <span style={{ display: 'block' }}>{size.slice}</span>
+              {size.volume && <span style={{ display: 'block' }}>{size.volume}</span>}
+            </>
+          }
+          sliceExtras={<VolumeSlices api={api} projectId={projectId} image={image} frame={frame} onFrame={setFrame} labelId={labelId} labelColour={colour} prompt={settings.prompt} threshold={settings.threshold} onSaved={onBatchSaved} saves={saves} />}
         />
       </Group>
 

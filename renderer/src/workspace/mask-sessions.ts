@@ -82,6 +82,20 @@ export class ImageMasks {
     return p;
   }
 
+  /**
+   * The stored masks changed behind the workspace's back (a "Segment all slices" job saved model
+   * masks): the record list is read again, and sessions without unsaved edits reload from the store
+   * on their next visit. Sessions with unsaved edits stay as they are.
+   */
+  storedChanged(): void {
+    this.recordList = null;
+    for (const [key, m] of this.open) {
+      if (m.session.dirty) continue;
+      this.open.delete(key);
+      this.opening.delete(key);
+    }
+  }
+
   /** Sessions with unsaved edits. */
   dirty(): FrameMasks[] {
     return [...this.open.values()].filter((m) => m.session.dirty);

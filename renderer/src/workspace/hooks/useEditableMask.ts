@@ -18,7 +18,8 @@ export interface EditableMask {
   modelSaved(): void;
 }
 
-export function useEditableMask(masks: ImageMasks, frame: number, labelId: number | null, tool: Tool): EditableMask {
+/** `reload` changes when the stored masks changed (ImageMasks.storedChanged): the session is loaded again. */
+export function useEditableMask(masks: ImageMasks, frame: number, labelId: number | null, tool: Tool, reload = 0): EditableMask {
   const [loaded, setLoaded] = useState<FrameMasks | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [modelVersion, setModelVersion] = useState(0);
@@ -36,7 +37,7 @@ export function useEditableMask(masks: ImageMasks, frame: number, labelId: numbe
     return () => {
       live = false;
     };
-  }, [masks, frame, labelId]);
+  }, [masks, frame, labelId, reload]);
   const editable = loaded && loaded.frame === frame && loaded.labelId === labelId ? loaded : null;
 
   // re-render on each edit (undo labels, area, the unsaved mark)

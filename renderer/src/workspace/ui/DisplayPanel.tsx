@@ -37,7 +37,8 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
   onFrame(frame: number): void;
   /** under the slice slider of a volume: slice marks and "Segment all slices" (volume/VolumeSlices.tsx) */
   sliceExtras?: React.ReactNode;
-  area: string;
+  /** the mask's size: the slice's area, and a volume's mask volume (volume/mask-size.ts) */
+  area: React.ReactNode;
 }) {
   return (
     <Stack gap="sm" p="sm" w={236} style={{ overflowY: 'auto', flexShrink: 0 }} aria-label="Display settings" role="region">

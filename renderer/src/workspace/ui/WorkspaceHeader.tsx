@@ -1,9 +1,11 @@
-// The workspace's top line: back to the library, previous/next image, what is open and its
-// state, the label being edited, Accept.
+// The workspace's top line: back to the library, previous/next image, what is open (for a series:
+// its description, modality, slice count and voxel spacing) and its state, the label being edited,
+// Accept.
 
 import { Badge, Button, Group, Select, Text, Tooltip } from '@mantine/core';
 import { IconCheck, IconChevronLeft, IconChevronRight, IconX } from '@tabler/icons-react';
 import type { ImageSummary, LabelInfo } from '../../../../main/contract/contract.ts';
+import { spacingText } from '../../library/spacing.ts';
 import { StatusBadge } from '../../library/StatusBadge.tsx';
 import { workspaceActions, type WorkspaceCommands } from '../actions.ts';
 import { ActionButton } from './ActionButton.tsx';
@@ -32,10 +34,13 @@ export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLab
       <Text fw={600} size="sm" truncate style={{ minWidth: 0 }} title={image.fileName}>
         {image.fileName}
       </Text>
-      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
-        {image.width}×{image.height}
-        {image.modality ? ` · ${image.modality}` : ''}
-        {image.frames > 1 ? ` · ${image.frames} slices` : ''}
+      {image.seriesDescription && image.seriesDescription !== image.fileName && (
+        <Text size="xs" truncate style={{ minWidth: 0 }} title="Series description">
+          {image.seriesDescription}
+        </Text>
+      )}
+      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }} title="columns × rows · modality · slices · voxel spacing (row × column × slice)">
+        {imageFacts(image)}
       </Text>
       <StatusBadge status={status} size="sm" />
       {unsaved && (
@@ -62,4 +67,10 @@ export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLab
       </Group>
     </Group>
   );
+}
+
+/** "48×40 · CT · 8 slices · 0.7 × 0.8 × 2.5 mm" (row × column × slice spacing); parts the file does not give are left out. */
+export function imageFacts(image: Pick<ImageSummary, 'width' | 'height' | 'modality' | 'frames' | 'pixelSpacing' | 'sliceSpacing'>): string {
+  const spacing = spacingText(image);
+  return [`${image.width}×${image.height}`, image.modality, image.frames > 1 ? `${image.frames} slices` : null, spacing].filter(Boolean).join(' · ');
 }

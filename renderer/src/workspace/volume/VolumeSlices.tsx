@@ -14,7 +14,7 @@ const TRACK_INSET = 32;
 
 type JobView = { state: 'running'; done: number; total: number } | { state: 'failed'; message: string } | null;
 
-export function VolumeSlices({ api, projectId, image, frame, onFrame, labelId, labelColour, prompt, threshold, onSaved }: {
+export function VolumeSlices({ api, projectId, image, frame, onFrame, labelId, labelColour, prompt, threshold, onSaved, saves = 0 }: {
   api: Pick<DelineateApi, 'currentMasks' | 'startJob' | 'onJobEvent'>;
   projectId: number;
   image: ImageSummary;
@@ -26,14 +26,16 @@ export function VolumeSlices({ api, projectId, image, frame, onFrame, labelId, l
   threshold: number;
   /** model masks were saved: the shell's counts and statuses changed */
   onSaved(): void;
+  /** counts the workspace's saves (an accepted slice): the marks are read again when it changes */
+  saves?: number;
 }) {
   const [records, setRecords] = useState<MaskRecord[]>([]);
   const [job, setJob] = useState<JobView>(null);
   const reload = useCallback(() => {
     void api.currentMasks({ imageId: image.id }).then((r) => r.ok && setRecords(r.value));
   }, [api, image.id]);
-  // a slice accepted in the workspace is usually followed by a move to another: refetch then
-  useEffect(reload, [reload, frame]);
+  // refetched on a move to another slice and after each save in the workspace (an accepted slice)
+  useEffect(reload, [reload, frame, saves]);
 
   const start = useCallback(async () => {
     setJob({ state: 'running', done: 0, total: image.frames });
