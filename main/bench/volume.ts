@@ -5,6 +5,7 @@
 // (timing does not depend on their values). Reports slices/s and the process's peak RSS (worker
 // included); run 16 and 64 slices in separate processes to see that the peak does not grow.
 
+import os from 'node:os';
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { parsePreprocessConfig } from '../engine/model/preprocess.ts';
@@ -28,11 +29,12 @@ export function syntheticSeries(slices: number, size: number): SliceSource {
       let s = (k + 1) * 2654435761;
       const c = size / 2;
       const oy = c + (size / 6) * Math.sin((2 * Math.PI * k) / Math.max(slices, 1));
+      const [rBody, rOrgan] = [(0.42 * size) ** 2, (0.08 * size) ** 2];
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
           s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          const body = Math.hypot(x - c, y - c) < 0.42 * size ? 90 : 10;
-          const organ = Math.hypot(x - c * 1.2, y - oy) < 0.08 * size ? 80 : 0;
+          const body = (x - c) ** 2 + (y - c) ** 2 < rBody ? 90 : 10;
+          const organ = (x - c * 1.2) ** 2 + (y - oy) ** 2 < rOrgan ? 80 : 0;
           data[y * size + x] = Math.min(255, body + organ + (s >>> 28));
         }
       }
@@ -57,11 +59,17 @@ export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]>
       const mask = new Uint8Array(o.slices * o.size * o.size);
       const plane = o.size * o.size;
       const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       await segmentVolume(model, source, { prompts: ['liver'], threshold: 0.5, batch, onSlice: (k, [m]) => mask.set(m, k * plane) });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      // CPU time of the whole process (main thread, engine worker, ORT pools; spinning is off): the
+      // work per slice, which other load on a shared machine inflates far less than wall time
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMsPerSlice = (cpu.user + cpu.system) / 1000 / o.slices;
       results.push({
         bench: 'volume', median_ms: Math.round(ms), runs: 1, batch, slices: o.slices, slice_size: o.size,
         slices_per_s: Math.round((o.slices / (ms / 1000)) * 100) / 100, per_slice_ms: Math.round(ms / o.slices),
+        cpu_ms_per_slice: Math.round(cpuMsPerSlice), load_avg_1m: Math.round(os.loadavg()[0] * 100) / 100,
         peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024), mask_mib: Math.round(mask.byteLength / 2 ** 20),
         threads: o.threads, provider: engine.provider?.provider ?? 'unknown', weights: 'random (rd64-refined architecture)',
       });
