@@ -327,7 +327,7 @@ test('clinical flow through the UI: a CT series with a localizer, Segment all sl
         // the volume over all slices: the other slices' model masks plus this slice as edited
         const voxels = models.reduce((s, m, k) => s + (k === K ? n : count(m.pixels)), 0);
         const ml = ((voxels * 0.7 * 0.8 * 2.5) / 1000).toFixed(2);
-        await until(() => volumeLine.textContent(), (s) => s === `Mask volume ${ml} mL (all 8 slices)`, `the mask volume to read ${ml} mL`);
+        await until(() => volumeLine.textContent(), (s) => s === `Mask volume ${ml} mL (8 slices)`, `the mask volume to read ${ml} mL`);
         await page.mouse.move(5, 5);
         await shot('clinical-corrected');
         await page.getByRole('button', { name: 'Accept' }).click();

@@ -72,7 +72,7 @@ export function DisplayPanel({ commands, settings, onChange, windowStore, stored
           ))}
         </Group>
       )}
-      <Button size="compact-xs" variant="default" onClick={() => commands.resetWindow()} aria-label="Reset window" style={{ alignSelf: 'flex-start' }}>
+      <Button size="compact-xs" variant="default" onClick={() => commands.resetWindow()} aria-label="Reset window" style={{ alignSelf: 'flex-start', flexShrink: 0 }}>
         Reset window
       </Button>
       <Text size="xs" c="dimmed">

@@ -9,7 +9,7 @@ import type { ImageSummary, MaskRecord } from '../../../../main/contract/contrac
 export interface MaskSizeText {
   /** "Mask area 1,234 px (567.8 mm²)"; '' when no mask is being edited */
   slice: string;
-  /** "Mask volume 12.34 mL (all 40 slices)"; null for 2-D images */
+  /** "Mask volume 12.34 mL (40 slices)": over all slices; null for 2-D images */
   volume: string | null;
 }
 
@@ -57,7 +57,7 @@ export function maskSizeText(image: Geometry, records: readonly Pick<MaskRecord,
   if (image.frames <= 1) return { slice, volume: null };
   const voxels = sliceAreas(records, labelId, image.frames, live).reduce((a, b) => a + b, 0);
   const dz = sliceThickness(image);
-  const all = `all ${image.frames} slices`;
+  const all = `${image.frames} slices`;
   const volume = px && dz ? `Mask volume ${((voxels * px * dz) / 1000).toFixed(2)} mL (${all})` : `Mask volume ${count(voxels)} voxels (${all})`;
   return { slice, volume };
 }
