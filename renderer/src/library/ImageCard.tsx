@@ -11,6 +11,9 @@ import { STATUS_NAMES, StatusBadge } from './StatusBadge.tsx';
 
 export const optionId = (imageId: number) => `image-option-${imageId}`;
 
+/** Height under the thumbnail: name, status line and spacing line with their padding. */
+export const CAPTION = 60;
+
 export const ImageCard = memo(function ImageCard({ image, index, total, size, active, onClick }: {
   image: ImageSummary | undefined;
   index: number;
@@ -21,7 +24,7 @@ export const ImageCard = memo(function ImageCard({ image, index, total, size, ac
   onClick(index: number, image: ImageSummary): void;
 }) {
   if (!image) {
-    return <Skeleton w={size} h={size + 40} radius="sm" aria-hidden />;
+    return <Skeleton w={size} h={size + CAPTION - 4} radius="sm" aria-hidden />;
   }
   const slices = image.frames > 1 ? `${image.frames} slices` : null;
   const spacing = spacingText(image);

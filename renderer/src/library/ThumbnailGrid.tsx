@@ -8,12 +8,11 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
 import type { ImageSummary } from '../../../main/contract/contract.ts';
 import { gridColumns, moveGridFocus } from '../lib/grid.ts';
-import { ImageCard, optionId } from './ImageCard.tsx';
+import { CAPTION, ImageCard, optionId } from './ImageCard.tsx';
 import type { ImagePages } from './useImagePages.ts';
 
 const CARD_MIN = 148;
 const GAP = 10;
-const CAPTION = 44;
 const PADDING = 10;
 
 export function ThumbnailGrid({ pages, total, active, onActive, onOpen, autoFocus }: {
