@@ -10,13 +10,14 @@ export function temporaryPath(path: string): string {
 
 /**
  * Writes a file so that a crash at any moment leaves either the old file or the new one:
- * write a temporary sibling, fsync it, rename it into place, fsync the folder.
+ * write a temporary sibling, fsync it, rename it into place, fsync the folder. The file gets `mode`
+ * (less the umask) from the moment it exists.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
   const tmp = temporaryPath(path);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    const fd = openSync(tmp, 'w', 0o644);
+    const fd = openSync(tmp, 'w', mode); // `mode` (0o600 for secrets) holds from creation, not after a chmod
     try {
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);

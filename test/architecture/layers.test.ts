@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['contract', 'common', 'fs'],
   ['engine'],
   ['io', 'store', 'models'],
-  ['inference', 'training'],
+  ['inference', 'training', 'pacs'],
   ['jobs'],
   ['jobs/runners/*'],
   ['jobs/runners/index.ts'],

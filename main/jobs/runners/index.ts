@@ -8,10 +8,12 @@ import { exportRunner } from './export.ts';
 import { importRunner } from './import.ts';
 import { segmentBatchRunner } from './segment-batch.ts';
 import { adaptRunner } from './adapt.ts';
+import { withPacsPull, withPacsPush } from './pacs.ts';
 import type { EngineOptions } from '../../engine/runtime/engine.ts';
 
 export function defaultRunners(options: { inference?: InferenceService; dataDir?: string; engine?: EngineOptions; gpu?: () => Promise<boolean> } = {}): Partial<Record<JobKind, JobRunner>> {
-  const runners: Partial<Record<JobKind, JobRunner>> = { import: importRunner, export: exportRunner };
+  // a PACS pull is an import, a push an export (config.pacs; runners/pacs.ts)
+  const runners: Partial<Record<JobKind, JobRunner>> = { import: withPacsPull(importRunner), export: withPacsPush(exportRunner) };
   const { inference, dataDir } = options;
   if (inference) runners['segment-batch'] = segmentBatchRunner(inference);
   // Adapting opens the model the app uses on an engine of its own.
