@@ -16,6 +16,7 @@ import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
 import { AdapterPackError } from '../training/adapter-pack.ts';
 import { exportAdapterPack, importAdapterPack, inspectAdapterPacks, originOf, packModelAt } from '../training/adapter-pack-exchange.ts';
+import { adapterReport, galleryImage } from '../training/adapter-report.ts';
 import type { Job } from '../store/jobs.ts';
 import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, ProjectSummary } from '../contract/contract.ts';
 
@@ -234,6 +235,14 @@ export function createApi(deps: ApiDeps): DelineateApi {
       need(store.projects.get(projectId), `project ${projectId}`);
       const file = absolutePath(path, 'the pack file');
       return adapterInfo(importAdapterPack(store, file, { model: packModel(), projectId: siteWide ? null : projectId, name }));
+    }),
+    adapterReport: ({ adapterId, projectId }) => result(() => {
+      need(store.adapters.get(adapterId), `adapter ${adapterId}`);
+      return adapterReport(store, deps.inference(), adapterId, { projectId });
+    }),
+    adapterReportImage: ({ adapterId, imageId, frame, projectId }) => result(() => {
+      need(store.adapters.get(adapterId), `adapter ${adapterId}`);
+      return galleryImage(store, deps.inference(), adapterId, imageId, frame, { projectId });
     }),
 
     exportMasks: ({ projectId, outDir, format, kind }) => result(() => {

@@ -3,6 +3,8 @@
 // crossing the boundary), plus job events. Type-only: the renderer imports it for types alone;
 // Electron's preload and the web host's bridge both implement DelineateApi.
 
+import type { AdapterReport } from './adapter-report.ts';
+
 export type ApiErrorCode =
   | 'not-found' // the project, image, mask, label, job or adapter does not exist
   | 'invalid' // a request that cannot be right (wrong mask size, bad threshold, empty name)
@@ -315,6 +317,15 @@ export interface DelineateApi {
   inspectAdapterPacks(req: { path: string }): Promise<ApiResult<AdapterPackCandidate[]>>;
   /** Imports a pack (or a reference-trainer safetensors file) for the project, or site-wide; it stays inactive until activated. */
   importAdapterPack(req: { path: string; projectId: number; siteWide?: boolean; name?: string }): Promise<ApiResult<AdapterInfo>>;
+  /**
+   * The adapter's evaluation report (contract/adapter-report.ts, docs/adapter-report.md): its
+   * held-out corrected images under the adapter, the base model and the adapter active before it;
+   * its verdicts are recorded in the adapter's metrics ('evidence'). `projectId`: the project whose
+   * corrections score an adapter imported site-wide.
+   */
+  adapterReport(req: { adapterId: number; projectId?: number }): Promise<ApiResult<AdapterReport>>;
+  /** PNG of one of the report's images: the frame in grey with the outlines of the base model's mask, the adapter's and the correction. */
+  adapterReportImage(req: { adapterId: number; imageId: number; frame: number; projectId?: number }): Promise<ApiResult<{ width: number; height: number; png: Uint8Array }>>;
 
   /** Starts an export job; progress arrives as job events. */
   exportMasks(req: { projectId: number; outDir: string; format: ExportFormat; kind?: 'corrected' | 'model' }): Promise<ApiResult<JobInfo>>;

@@ -33,6 +33,8 @@ const table = {
   exportAdapterPack: true,
   inspectAdapterPacks: true,
   importAdapterPack: true,
+  adapterReport: true,
+  adapterReportImage: true,
   exportMasks: true,
   appInfo: true,
   importPaths: true,

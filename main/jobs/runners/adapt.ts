@@ -175,7 +175,9 @@ export function adaptRunner(model: () => ModelAccess, dataDir: string, engineOpt
       const now = await score(clip, val, valSpacing);
       const adapter = store.adapters.register({
         projectId: cfg.projectId, name: cfg.name ?? adapterName(training, heldOut.length), variant: cfg.variant, baseModelHash: access.sha256, file,
-        parentId: current?.id ?? null, metrics: { dsc: candidate.dsc.mean, iou: candidate.iou.mean, hd95: candidate.hd95.mean, hd95Unit: candidate.hd95Unit, heldOut: candidate.n, previous: now },
+        parentId: current?.id ?? null, metrics: { dsc: candidate.dsc.mean, iou: candidate.iou.mean, hd95: candidate.hd95.mean, hd95Unit: candidate.hd95Unit, heldOut: candidate.n, previous: now,
+          // what the adapter report (training/adapter-report.ts) scores again: the held-out corrections, and what was active
+          heldOutSet: heldOut.map((c) => ({ imageId: c.imageId, frame: c.frame, maskId: c.maskId })), previousAdapterId: current?.id ?? null },
         config: { ...recipe, adapterDim: cfg.adapterDim ?? null, epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy },
       });
       rmSync(checkpoint, { force: true });

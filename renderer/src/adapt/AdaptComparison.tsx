@@ -1,15 +1,13 @@
 // The end of an adapt job: the new adapter against what is active now, on the same held-out
 // corrected images, and the choice to activate it or keep the current one. On fewer than
-// MIN_JUDGED held-out images a standard deviation and a "better" verdict would be noise, so only
+// MIN_JUDGED (contract/adapter-report.ts, shared with the adapter report) held-out images a standard deviation and a "better" verdict would be noise, so only
 // the means are shown, and the dialog says why.
 
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { AdaptResult } from '../../../main/contract/contract.ts';
+import { MIN_JUDGED } from '../../../main/contract/adapter-report.ts';
 import { betterScore, formatStat, plural, SCORE_LABELS, type ScoreName } from '../lib/format.ts';
-
-/** Held-out images needed before the table shows a spread and marks a winner. */
-export const MIN_JUDGED = 3;
 
 /** Corrected masks at which Adapt's held-out fifth (rounded, at least one) reaches MIN_JUDGED. */
 const CORRECTIONS_FOR_JUDGED = 13;
