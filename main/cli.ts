@@ -15,6 +15,7 @@ import { trainCommand } from './cli/train.ts';
 import { infoCommand } from './cli/info.ts';
 import { evalCommand } from './cli/eval.ts';
 import { adapterCommand } from './cli/adapter.ts';
+import { pacsCommand } from './cli/pacs.ts';
 import { UsageError } from './cli/args.ts';
 
 const commands: Record<string, { summary: string; run(argv: string[]): Promise<void> }> = {
@@ -29,6 +30,7 @@ const commands: Record<string, { summary: string; run(argv: string[]): Promise<v
   eval: { summary: 'DSC / IoU / HD95 on a MedVLSM split: eval --data DIR [--split test] [--adapter FILE] [--json]', run: evalCommand },
   adapter: { summary: 'adapters and adapter packs: adapter list | export ID --out FILE.dlad | import FILE [--project NAME] | activate ID', run: adapterCommand },
   info: { summary: 'a model\'s parameter counts and what each training variant trains: info [--model DIR] [--variant V]', run: infoCommand },
+  pacs: { summary: 'the hospital\'s PACS over DICOMweb: pacs add|list|test|remove | find | pull STUDY[/SERIES] --project P | push --project P', run: pacsCommand },
   projects: { summary: 'list projects with image and mask counts', run: projectsCommand },
   serve: { summary: 'the app in a browser on 127.0.0.1: serve [--port N] [--data DIR] [--model DIR] [--open]', run: serveCommand },
   app: { summary: 'the desktop app (Electron; else the browser version): app [--data DIR] [--model DIR] [--web]', run: appCommand },

@@ -86,6 +86,7 @@ export function networkError(e: Error, server: string, method: string, path: str
   if (TLS.test(code) || /certificate|ssl|tls/i.test(e.message)) {
     return new PacsError('tls', `the TLS connection to ${server} failed: ${e.message} (${code || 'TLS'}); if the site uses its own certificate authority, give its certificate with --ca FILE`);
   }
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new PacsError('connection', `${server} closed the connection during ${method} ${path} (${code}): the server stopped or dropped the request`);
   if (code === 'ETIMEDOUT') return new PacsError('connection', `${server} did not answer ${method} ${path}: ${e.message}`);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new PacsError('refused', `${server} cannot be reached (${code}): check the network and the address`);
   return new PacsError('connection', `the connection to ${server} failed during ${method} ${path}: ${e.message}${code ? ` (${code})` : ''}`);
