@@ -1,4 +1,4 @@
-// `delineate adapter list|export|import|activate`: a data folder's adapters, and adapter packs
+// `delineate adapter list|export|import|activate|report`: a data folder's adapters, and adapter packs
 // (.dlad) to share adaptation between sites without sharing images (docs/adapter-packs.md).
 
 import { resolve } from 'node:path';
@@ -9,6 +9,8 @@ import { openLockedStore } from '../store/data-lock.ts';
 import type { Adapter } from '../store/adapters.ts';
 import type { Store } from '../store/store.ts';
 import { exportAdapterPack, importAdapterPack, originOf, packModelAt } from '../training/adapter-pack-exchange.ts';
+import { evidenceOf, worseThan } from '../contract/adapter-report.ts';
+import { REPORT_HELP, reportCommand } from './adapter-report.ts';
 import { parse, UsageError } from './args.ts';
 import { projectByName } from './job-cli.ts';
 
@@ -26,6 +28,7 @@ commands:
                                        project, else site-wide; checked against the model (default: the
                                        installed one); it stays inactive until activated
   activate ID                          make adapter ID the active one of its project (or site-wide)
+${REPORT_HELP}
 
 options:
   --data DIR   the data folder (default DELINEATE_DATA, else the per-user application-data folder)`;
@@ -110,6 +113,8 @@ function activate(argv: string[]): void {
   const id = adapterId(positionals[0]);
   withStore(values.data, 'delineate adapter activate', (store) => {
     const a = store.adapters.activate(id);
+    const worse = worseThan(evidenceOf(a.metrics));
+    if (worse.length) console.error(`warning: adapter ${a.id}'s report found it worse than ${worse.join(' and ')} on its held-out images ('delineate adapter report ${a.id}')`);
     console.log(`adapter ${a.id} "${a.name}" is active (${a.projectId === null ? 'site-wide' : `project ${store.projects.get(a.projectId)?.name ?? a.projectId}`})`);
   });
 }
@@ -118,12 +123,13 @@ export async function adapterCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h') {
     console.log(HELP);
-    if (sub === undefined) throw new UsageError('a command is required (list, export, import or activate)');
+    if (sub === undefined) throw new UsageError('a command is required (list, export, import, activate or report)');
     return;
   }
   if (sub === 'list') list(rest);
   else if (sub === 'export') exportPack(rest);
   else if (sub === 'import') importPack(rest);
   else if (sub === 'activate') activate(rest);
-  else throw new UsageError(`unknown adapter command '${sub}' (list, export, import or activate)\n\n${HELP}`);
+  else if (sub === 'report') await reportCommand(rest, HELP, adapterId);
+  else throw new UsageError(`unknown adapter command '${sub}' (list, export, import, activate or report)\n\n${HELP}`);
 }
