@@ -1,11 +1,16 @@
 // Every adapter of the project with its scores; activate any of them, or roll back to the active
 // one's parent (the base model when it has none); export one as a pack for another site, or import
-// one (it arrives inactive, with its provenance shown under "Based on").
+// one (it arrives inactive, with its provenance shown under "Based on"); open its report (held-out
+// evidence against the base model and the previous adapter). Activating one whose report found it
+// worse asks first.
 
-import { ActionIcon, Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { IconArrowBackUp, IconPackageExport, IconPackageImport } from '@tabler/icons-react';
+import { ActionIcon, Badge, Button, Center, Group, Loader, Modal, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { IconArrowBackUp, IconChartBar, IconPackageExport, IconPackageImport } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { AdapterInfo } from '../../../main/contract/contract.ts';
+import { evidenceOf } from '../../../main/contract/adapter-report.ts';
+import { AdapterReportDialog } from './AdapterReportDialog.tsx';
+import { activationWarning, VERDICT_COLOR } from './report-format.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import type { Adapters } from '../adapt/useAdapters.ts';
@@ -22,14 +27,29 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
   const [busy, setBusy] = useState<number | 'rollback' | null>(null);
   const [exporting, setExporting] = useState<AdapterInfo | null>(null);
   const [importing, setImporting] = useState(false);
+  const [reporting, setReporting] = useState<AdapterInfo | null>(null);
+  const [confirming, setConfirming] = useState<{ adapter: AdapterInfo; question: string } | null>(null);
   const { list, active } = adapters;
   const names = new Map((list ?? []).map((a) => [a.id, a.name]));
 
-  const activate = async (a: AdapterInfo) => {
+  const activateNow = async (a: AdapterInfo) => {
     setBusy(a.id);
     const r = await call(`Activate ${a.name}`, () => getApi().activateAdapter({ adapterId: a.id }));
     if (r.ok) await adapters.reload();
     setBusy(null);
+  };
+  /** Asks first when the adapter's report (recorded, else made now where it has held-out images) finds it worse. */
+  const activate = async (a: AdapterInfo) => {
+    let evidence = evidenceOf(a.metrics);
+    if (!evidence && Array.isArray(a.metrics.heldOutSet)) {
+      setBusy(a.id);
+      const r = await getApi().adapterReport({ adapterId: a.id, projectId });
+      if (r.ok) evidence = { modelId: r.value.modelId, computedAt: r.value.computedAt, n: r.value.heldOut.scored, vsBase: r.value.base?.verdict ?? null, vsPrevious: r.value.previous?.verdict ?? null };
+      setBusy(null);
+    }
+    const question = activationWarning(a.name, evidence);
+    if (question) setConfirming({ adapter: a, question });
+    else await activateNow(a);
   };
   const rollback = async () => {
     setBusy('rollback');
@@ -99,6 +119,12 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
                     ) : (
                       <Button variant="light" onClick={() => activate(a)} loading={busy === a.id} disabled={busy != null} aria-label={`Activate ${a.name}`}>Activate</Button>
                     )}
+                    {evidenceOf(a.metrics)?.vsBase && (
+                      <Badge ml={6} variant="dot" color={VERDICT_COLOR[evidenceOf(a.metrics)!.vsBase!]} title="Verdict of its last report against the base model">{evidenceOf(a.metrics)!.vsBase}</Badge>
+                    )}
+                    <Tooltip label="Report: held-out evidence against the base model and the previous adapter">
+                      <ActionIcon variant="subtle" ml={6} onClick={() => setReporting(a)} aria-label={`Report of ${a.name}`}><IconChartBar size={16} /></ActionIcon>
+                    </Tooltip>
                     <Tooltip label="Export pack…: one file for another site, without images">
                       <ActionIcon variant="subtle" ml={6} onClick={() => setExporting(a)} aria-label={`Export pack of ${a.name}`}><IconPackageExport size={16} /></ActionIcon>
                     </Tooltip>
@@ -110,6 +136,18 @@ export function AdapterVersions({ projectId, adapters }: { projectId: number; ad
         </Paper>
       )}
       {exporting && <ExportPackDialog adapter={exporting} onClose={() => setExporting(null)} />}
+      {reporting && <AdapterReportDialog adapter={reporting} projectId={projectId} onClose={() => setReporting(null)} onComputed={() => void adapters.reload()} />}
+      {confirming && (
+        <Modal opened onClose={() => setConfirming(null)} title="Activate an adapter that scored worse?">
+          <Stack gap="sm">
+            <Text size="sm">{confirming.question}</Text>
+            <Group justify="flex-end" gap="xs">
+              <Button variant="default" onClick={() => setConfirming(null)}>Keep the current model</Button>
+              <Button color="red" onClick={() => { const a = confirming.adapter; setConfirming(null); void activateNow(a); }}>Activate anyway</Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
       {importing && (
         <ImportPackDialog
           projectId={projectId}
