@@ -6,8 +6,15 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The app icon (scripts/make-icon.ts), answered for /favicon.ico, which browsers ask for unprompted. */
-export const APP_ICON = fileURLToPath(new URL('../../resources/favicon.ico', import.meta.url));
+/**
+ * The app icon (scripts/make-icon.ts), answered for /favicon.ico, which browsers ask for unprompted.
+ * Found when asked: in Electron's CommonJS bundle (electron/dist) import.meta.url is empty, so the
+ * path is taken from the bundle's own folder there.
+ */
+export function appIconPath(): string {
+  if (import.meta.url) return fileURLToPath(new URL('../../resources/favicon.ico', import.meta.url));
+  return resolve(__dirname, '..', '..', 'resources', 'favicon.ico');
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -67,8 +74,9 @@ export async function staticFile(rootDir: string, urlPath: string): Promise<Stat
   }
   if (path.includes('\0')) return { status: 400, message: 'malformed URL path' };
   let file = path === '/' ? index : resolve(root, `.${path}`);
-  if (path === '/favicon.ico' && !(await isFile(file)) && (await isFile(APP_ICON))) {
-    return { status: 200, body: await readFile(APP_ICON), headers: { 'Content-Type': CONTENT_TYPES['.ico'], 'Cache-Control': 'no-cache' } };
+  const icon = path === '/favicon.ico' ? appIconPath() : '';
+  if (icon && !(await isFile(file)) && (await isFile(icon))) {
+    return { status: 200, body: await readFile(icon), headers: { 'Content-Type': CONTENT_TYPES['.ico'], 'Cache-Control': 'no-cache' } };
   }
   if (!inside(root, file)) return { status: 404, message: 'not found' };
   if (!(await isFile(file))) {
