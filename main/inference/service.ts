@@ -1,7 +1,7 @@
 // What the app asks of the model, independent of how it runs: a mask for one frame of a stored
 // image and a prompt. The API's prompt preview and the batch-segment job both go through it.
 
-import type { FrameSource } from '../io/import-scan.ts';
+import type { FrameSource } from '../common/image-source.ts';
 
 export interface SourceImage {
   id: number;

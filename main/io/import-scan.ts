@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import type { FrameSource, SliceSource } from '../common/image-source.ts';
 import { decodeDicom, dicomDisplayFrame, type DicomImage } from './dicom.ts';
 import { isDicomSeg } from './dicom-seg.ts';
 import { detectFileKind } from './file-kind.ts';
@@ -59,7 +60,7 @@ export interface ImportItem {
    * read from its own file, whose `contentHash` is then the file's sha256; a stack's is
    * stackContentHash over its slices.
    */
-  slices?: ImportSlice[];
+  slices?: SliceSource[];
   /** sourcePath of an earlier item in this scan with the same bytes */
   duplicateOf?: string;
   /**
@@ -77,20 +78,6 @@ export interface SeriesIdentity {
   description: string | null;
 }
 
-/** Where one slice of a stack comes from (the store's NewImageSlice). */
-export interface ImportSlice {
-  sourcePath: string;
-  /** sha256 of that file's bytes */
-  sourceHash: string;
-  /** frame within that file */
-  sourceFrame: number;
-  /** volume within that file (4-D NIfTI); absent: 0 */
-  sourceVolume?: number;
-  sopInstanceUid?: string | null;
-  sopClassUid?: string | null;
-  /** ImagePositionPatient (LPS mm) */
-  position?: number[] | null;
-}
 
 export interface ImportDataset {
   kind: 'medvlsm-dataset';
@@ -223,7 +210,7 @@ function niftiVolumeItems(bytes: Uint8Array, path: string, contentHash: string, 
   for (let t = 0; t < volumes; t++) {
     const decoded = decodeFile(raw, path, { niftiVolume: t });
     const { meta } = decoded;
-    const slices: ImportSlice[] = Array.from({ length: meta.frames }, (_, z) => ({ sourcePath: path, sourceHash: contentHash, sourceFrame: z, sourceVolume: t }));
+    const slices: SliceSource[] = Array.from({ length: meta.frames }, (_, z) => ({ sourcePath: path, sourceHash: contentHash, sourceFrame: z, sourceVolume: t }));
     const window = meta.window;
     const item: ImportItem = {
       ...meta,
@@ -464,19 +451,6 @@ function loader(path: string, contentHash: string, item: Pick<ImportItem, 'defau
  */
 export async function loadSourceFrame(path: string, contentHash: string, frame: number, window?: Window): Promise<Raster> {
   return loadImageFrame({ path, contentHash, frame, volume: 0, window: null }, window);
-}
-
-/**
- * Where one frame of a stored image is read from (the store's `images.frameSource(id, k)` gives
- * it): file, sha256 of its bytes, frame within the file, volume of a 4-D NIfTI, and the image's
- * window applied when the call gives none (null: the file's own, as at import).
- */
-export interface FrameSource {
-  path: string;
-  contentHash: string;
-  frame: number;
-  volume?: number;
-  window?: Window | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { FrameSource, SliceSource } from '../common/image-source.ts';
 import { fromJson, isUniqueViolation, now, requirePositiveInt, requireText, sha256Pattern, statements, toJson, type Statements } from './columns.ts';
 import { DuplicateError, InvalidValueError, NotFoundError } from './errors.ts';
 
@@ -37,24 +38,9 @@ export interface NewImage {
    * stack, one volume of a 4-D NIfTI): exactly `frames` entries, slice k at index k. Omitted for
    * an image read from its own file (slice k = frame k of sourcePath).
    */
-  slices?: readonly NewImageSlice[] | null;
+  slices?: readonly SliceSource[] | null;
 }
 
-/** One slice of a stored stack as the importer describes it. */
-export interface NewImageSlice {
-  /** absolute path of the file holding the slice */
-  sourcePath: string;
-  /** sha256 hex of that file's bytes; the loader refuses the file when it changed */
-  sourceHash: string;
-  /** frame within that file (0 for a single-frame DICOM; slice z of a NIfTI volume) */
-  sourceFrame: number;
-  /** volume within that file: t of a 4-D NIfTI; default 0 */
-  sourceVolume?: number;
-  sopInstanceUid?: string | null;
-  sopClassUid?: string | null;
-  /** ImagePositionPatient of the slice (LPS mm, as in the file); null when not DICOM */
-  position?: readonly number[] | null;
-}
 
 /** Slice `index` of a stack, as {@link Images.slices} returns it. */
 export interface ImageSlice {
@@ -68,20 +54,6 @@ export interface ImageSlice {
   position: number[] | null;
 }
 
-/**
- * Where frame `frame` of a stored image is read from: what io's loadImageFrame takes. `window` is
- * the image's stored window, applied when the caller asks for none (a stack's slices share it, so
- * scrolling does not flicker); null for images read from their own file, whose decoder derives
- * the same window from the same bytes.
- */
-export interface FrameSource {
-  path: string;
-  contentHash: string;
-  frame: number;
-  /** volume of a 4-D NIfTI (decodeFile's niftiVolume); 0 otherwise */
-  volume: number;
-  window: ImageWindow | null;
-}
 
 export interface Image {
   id: number;

@@ -3,7 +3,8 @@ export { openStore, Store, type StoreFile, type StoreOptions } from './store.ts'
 export { dataFolder, dataPaths, insideDataFolder } from '../fs/data-folder.ts';
 export { migrate, migrations, schemaVersion, type Migration } from './migrations.ts';
 export { encodeMask, decodeMask } from './mask-codec.ts';
-export { contentHash, type FrameSource, type Image, type ImageSlice, type ImageUpdate, type ImageWindow, type NewImage, type NewImageSlice } from './images.ts';
+export { contentHash, type Image, type ImageSlice, type ImageUpdate, type ImageWindow, type NewImage } from './images.ts';
+export type { FrameSource, SliceSource } from '../common/image-source.ts';
 export type { Project } from './projects.ts';
 export type { Label, NewLabel } from './labels.ts';
 export type { Mask, MaskInfo, MaskKind, MaskSlot, MaskSource, NewMask } from './masks.ts';

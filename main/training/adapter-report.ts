@@ -11,7 +11,8 @@
 import { BOOTSTRAP_RESAMPLES, MIN_JUDGED, verdictOf, type AdapterEvidence, type AdapterReport, type GalleryEntry, type ImageScores, type ModelScores, type PairedDifference, type PromptScores, type ReportComparison, type ReportImage, type ReportMetric } from '../contract/adapter-report.ts';
 import { deriveSeed } from '../common/rng.ts';
 import { encodePng } from '../io/image-decode.ts';
-import { loadImageFrame, type FrameSource } from '../io/import-scan.ts';
+import type { FrameSource } from '../common/image-source.ts';
+import { loadImageFrame } from '../io/import-scan.ts';
 import { outlineOverlay, type Rgb } from '../io/outline-overlay.ts';
 import type { Adapter } from '../store/adapters.ts';
 import { InvalidValueError, NotFoundError } from '../store/errors.ts';

@@ -9,7 +9,8 @@ import { openDicom, readDicomHeader, type DicomHeader } from '../dicom.ts';
 import type { Raster } from '../raster.ts';
 import { makeThumbnail } from '../thumbnail.ts';
 import { defaultWindow, windowForRange, type Window } from '../window.ts';
-import type { FrameSource, ImportFailure, ImportItem, ImportSlice } from '../import-scan.ts';
+import type { FrameSource, SliceSource } from '../../common/image-source.ts';
+import type { ImportFailure, ImportItem } from '../import-scan.ts';
 import { planSeries, stackContentHash, type SliceInfo, type Stack } from './stacks.ts';
 
 /** Values kept per slice for a stack's percentile window (strided over the slice). */
@@ -111,7 +112,7 @@ export class SeriesCollector {
     }
     const middle = Math.floor(stack.slices.length / 2);
     const window = stackWindow(members, stack.modality, middle);
-    const slices: ImportSlice[] = stack.slices.map((s) => ({ sourcePath: s.path, sourceHash: s.hash, sourceFrame: s.frame, sopInstanceUid: s.sopInstanceUid || null, sopClassUid: s.sopClassUid || null, position: [...s.ipp] }));
+    const slices: SliceSource[] = stack.slices.map((s) => ({ sourcePath: s.path, sourceHash: s.hash, sourceFrame: s.frame, sopInstanceUid: s.sopInstanceUid || null, sopClassUid: s.sopClassUid || null, position: [...s.ipp] }));
     const source = (k: number): FrameSource => ({ path: stack.slices[k].path, contentHash: stack.slices[k].hash, frame: stack.slices[k].frame, window });
     const thumbnail = makeThumbnail(await this.ctx.loadFrame(source(middle)), this.ctx.thumbnailSize);
     const notes = [...stack.notes];
