@@ -109,7 +109,7 @@ export class Masks {
         throw new MaskSizeError(`mask is ${m.width}×${m.height} but image ${m.imageId} (${image.file_name}) is ${image.width}×${image.height}`);
       }
       if (!Number.isInteger(frame) || frame < 0 || frame >= image.frames) {
-        throw new InvalidValueError('mask frame', `image ${m.imageId} (${image.file_name}) has frames 0..${image.frames - 1}, got ${frame}`);
+        throw new InvalidValueError('mask frame', `image ${m.imageId} (${image.file_name}) has slices 0..${image.frames - 1}, got ${frame}`);
       }
       if (m.labelId !== null) {
         const label = this.q<[number], { project_id: number }>('SELECT project_id FROM labels WHERE id = ?').get(m.labelId);

@@ -159,7 +159,7 @@ test('a mask that does not fit its image is refused with both sizes named, by th
     (e: Error) => e instanceof MaskSizeError && e.message === `mask is 3×4 but image ${img.id} (scan1.png) is 4×3`,
   );
   assert.throws(() => store.masks.save({ imageId: img.id, labelId: null, kind: 'model', width: 4, height: 3, pixels: new Uint8Array(11) }), /11 pixels but its size is 4×3 = 12/);
-  assert.throws(() => store.masks.save({ imageId: img.id, labelId: null, kind: 'model', frame: 1, width: 4, height: 3, pixels: new Uint8Array(12) }), /mask frame: image \d+ \(scan1\.png\) has frames 0\.\.0, got 1/);
+  assert.throws(() => store.masks.save({ imageId: img.id, labelId: null, kind: 'model', frame: 1, width: 4, height: 3, pixels: new Uint8Array(12) }), /mask frame: image \d+ \(scan1\.png\) has slices 0\.\.0, got 1/);
   const q = store.projects.create('Q');
   const foreign = store.labels.create({ projectId: q.id, name: 'x', color: '#000000' });
   assert.throws(() => store.masks.save({ imageId: img.id, labelId: foreign.id, kind: 'model', width: 4, height: 3, pixels: new Uint8Array(12) }), /label \d+ belongs to project \d+, image \d+ to project \d+/);

@@ -120,14 +120,14 @@ export const exportRunner: JobRunner = async (job: Job, ctx: JobContext): Promis
   let skipped = 0;
   const skip: Skip = (m, reason) => {
     skipped++;
-    ctx.log(`skipped mask ${m.id} (image ${m.imageId}, frame ${m.frame}${m.labelId === null ? '' : `, label ${m.labelId}`}): ${reason}`);
+    ctx.log(`skipped mask ${m.id} (image ${m.imageId}, slice ${m.frame}${m.labelId === null ? '' : `, label ${m.labelId}`}): ${reason}`);
   };
   // a SEG takes, per slice and label, the corrected mask else the model's: it needs both kinds
   const listKind = config.format === 'dicom-seg' && config.kind === 'corrected' ? undefined : config.kind;
   const masks = store.masks.listCurrent({ projectId: config.projectId, kind: listKind }).filter((m) => config.labelId === undefined || m.labelId === config.labelId);
   const groups = groupByFrame(store, masks, skip);
   const total = groups.reduce((n, g) => n + g.masks.length, 0);
-  ctx.log(`exporting ${total} ${config.kind} masks of ${groups.length} frames as ${config.format} to ${outDir}`);
+  ctx.log(`exporting ${total} ${config.kind} masks of ${groups.length} slices as ${config.format} to ${outDir}`);
   const progress = { done: 0, total };
   const step = (message: string) => {
     progress.done++;
@@ -258,7 +258,7 @@ class FileWriter {
         written.push({ mask: info, pixels: mask });
         this.masks++;
       }
-      step(`image ${image.id}${image.frames > 1 ? ` frame ${frame}` : ''}`);
+      step(`image ${image.id}${image.frames > 1 ? ` slice ${frame}` : ''}`);
     }
     const labelled = written.filter((w) => w.mask.labelId !== null);
     // uint8 label values hold 255 labels; past that the per-label files are all there is

@@ -93,9 +93,9 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
     const saved = job.checkpoint as SegmentCheckpoint | null;
     const counts: SegmentBatchResult = saved ? { ...saved.counts } : { segmented: 0, failed: 0, area: 0 };
     const todo = saved?.after ? items.filter((it) => after([it.image.id, it.frame], saved.after!)) : items;
-    if (saved?.after) ctx.log(`resuming after image ${saved.after[0]} frame ${saved.after[1]}: ${todo.length} of ${items.length} frames left`);
+    if (saved?.after) ctx.log(`resuming after image ${saved.after[0]} slice ${saved.after[1]}: ${todo.length} of ${items.length} slices left`);
     else ctx.checkpoint({ after: null, counts } satisfies SegmentCheckpoint);
-    ctx.log(`segmenting ${todo.length} frames with "${prompt}" (threshold ${threshold}) using ${service.modelId}`);
+    ctx.log(`segmenting ${todo.length} slices with "${prompt}" (threshold ${threshold}) using ${service.modelId}`);
 
     // The project's active adapter when the job starts applies to every frame, so one job's masks
     // come from one model.
@@ -172,7 +172,7 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
   });
 }
 
-const whereOf = (image: Image, frame: number): string => `image ${image.id} (${image.fileName})${image.frames > 1 ? ` frame ${frame}` : ''}`;
+const whereOf = (image: Image, frame: number): string => `image ${image.id} (${image.fileName})${image.frames > 1 ? ` slice ${frame}` : ''}`;
 
 function isSourceProblem(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException)?.code;

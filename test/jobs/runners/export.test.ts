@@ -201,7 +201,7 @@ test('a mask whose size differs from its image is skipped with the reason; the r
   const { job, log } = await exportAs(p.store, p.projectId, out, 'png', { labelId: p.liver.id });
   assert.equal(job.state, 'done', job.error ?? '');
   assert.deepEqual(job.result, { dir: out, files: 4, masks: 3, skipped: 1 });
-  assert.ok(log.includes(`skipped mask ${ctMask.id} (image ${p.ct.id}, frame 0, label ${p.liver.id}): mask is 5×4 but image ${p.ct.id} is 3×2`), log.join('\n'));
+  assert.ok(log.includes(`skipped mask ${ctMask.id} (image ${p.ct.id}, slice 0, label ${p.liver.id}): mask is 5×4 but image ${p.ct.id} is 3×2`), log.join('\n'));
   assert.ok(!readdirSync(out).includes(`img-${p.ct.id}-l${p.liver.id}.png`));
   assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).skipped, 1);
 });

@@ -119,7 +119,7 @@ test('a job stopped after its first frame resumes after it and segments each rem
   for (const m of masks) assert.equal(store.masks.history({ imageId: m.imageId, labelId: null, frame: m.frame, kind: 'model' }).length, 1);
   const area = masks.reduce((s, m) => s + m.area, 0);
   assert.deepEqual(job.result, { segmented: 6, failed: 0, area: 7 + area });
-  assert.ok(store.jobs.log(job.id).some((l) => l.line === `resuming after image ${ramp.id} frame 0: 5 of 6 frames left`));
+  assert.ok(store.jobs.log(job.id).some((l) => l.line === `resuming after image ${ramp.id} slice 0: 5 of 6 slices left`));
 });
 
 test('a model problem (not one image\'s) fails the job once with its message, saving nothing', async () => {
