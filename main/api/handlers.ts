@@ -18,6 +18,11 @@ import { AdapterPackError } from '../training/adapter-pack.ts';
 import { exportAdapterPack, importAdapterPack, inspectAdapterPacks, originOf, packModelAt } from '../training/adapter-pack-exchange.ts';
 import { adapterReport, galleryImage } from '../training/adapter-report.ts';
 import type { Job } from '../store/jobs.ts';
+import { PacsConnections, type PacsConnection } from '../pacs/connections.ts';
+import { DicomWebClient, testDicomWeb } from '../pacs/dicomweb.ts';
+import { PacsError } from '../pacs/errors.ts';
+import { pacsPullConfig, pacsPushConfig } from '../jobs/runners/pacs.ts';
+import type { PacsConnectionInfo } from '../contract/contract.ts';
 import type { AdapterInfo, ApiError, ApiErrorCode, ApiResult, AppInfo, DelineateApi, JobInfo, JobKind, ProjectSummary } from '../contract/contract.ts';
 
 export interface ApiDeps {
@@ -43,6 +48,8 @@ const modelProblems = new Set(['ModelRegistryError', 'ModelFolderError', 'Weight
 
 function toApiError(e: unknown): ApiError {
   if (e instanceof ApiFailure) return { code: e.code, message: e.message };
+  // PacsError messages name the server by host and port only, never a secret (pacs/errors.ts)
+  if (e instanceof PacsError) return { code: e.failure === 'config' ? 'invalid' : 'pacs', message: e.message };
   if (e instanceof NotFoundError) return { code: 'not-found', message: e.message };
   if (e instanceof DuplicateError) return { code: 'conflict', message: e.message };
   if (e instanceof InvalidValueError || e instanceof MaskSizeError || e instanceof RangeError || e instanceof FolderListingError || e instanceof DataPathError) return { code: 'invalid', message: e.message };
@@ -73,6 +80,13 @@ const need = <T>(value: T | undefined, what: string): T => {
 const jobInfo = (j: Job): JobInfo => ({
   id: j.id, kind: j.kind, projectId: j.projectId, state: j.state, progress: j.progress, error: j.error, result: j.result,
   createdAt: j.createdAt, startedAt: j.startedAt, finishedAt: j.finishedAt,
+});
+
+/** How long a search or "Test connection" waits for the PACS before saying it did not answer. */
+const PACS_TIMEOUT_MS = 15_000;
+
+const pacsInfo = (c: PacsConnection, secretSet: boolean): PacsConnectionInfo => ({
+  name: c.name, dicomweb: c.dicomweb, auth: c.auth, username: c.username ?? null, caFile: c.caFile ?? null, secretSet,
 });
 
 const adapterInfo = (a: Adapter): AdapterInfo => ({
@@ -266,6 +280,58 @@ export function createApi(deps: ApiDeps): DelineateApi {
       return jobInfo(queue.enqueue('import', { projectId, paths }, { projectId }));
     }),
     listDir: (req) => result(() => listFolder(req?.path)),
+
+    listPacsConnections: () => result(() => {
+      const connections = new PacsConnections(store.dataDir);
+      return connections.list().map((c) => pacsInfo(c, connections.hasSecret(c.name)));
+    }),
+    savePacsConnection: (req) => result(() => {
+      const connections = new PacsConnections(store.dataDir);
+      const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+      const username = text(req.username);
+      const caFile = text(req.caFile);
+      if (caFile !== undefined && !isAbsolute(caFile)) throw new ApiFailure('invalid', `the CA file must be an absolute path, got ${JSON.stringify(caFile)}`);
+      const connection: PacsConnection = {
+        name: typeof req.name === 'string' ? req.name.trim() : req.name,
+        dicomweb: text(req.dicomweb) ?? null,
+        auth: req.auth,
+        ...(req.auth === 'basic' && username ? { username } : {}),
+        ...(caFile ? { caFile } : {}),
+      };
+      const secret = req.auth === 'basic' ? { password: req.password || undefined } : req.auth === 'bearer' ? { token: req.token || undefined } : {};
+      const saved = connections.save(connection, secret, { keepSecret: true });
+      return pacsInfo(saved, connections.hasSecret(saved.name));
+    }),
+    removePacsConnection: ({ name }) => result(() => {
+      if (!new PacsConnections(store.dataDir).remove(name)) throw new ApiFailure('not-found', `no PACS connection named '${name}'`);
+    }),
+    testPacsConnection: ({ name }) => result(() => testDicomWeb(new PacsConnections(store.dataDir).target(name, PACS_TIMEOUT_MS))),
+    findPacsStudies: ({ connection, query }) => result(() => {
+      const client = new DicomWebClient(new PacsConnections(store.dataDir).target(connection, PACS_TIMEOUT_MS));
+      const clean = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+      return client.searchStudies({
+        patientId: clean(query?.patientId), accessionNumber: clean(query?.accessionNumber), studyDate: clean(query?.studyDate),
+        modality: clean(query?.modality)?.toUpperCase(), limit: query?.limit ?? 50, offset: query?.offset,
+      });
+    }),
+    findPacsSeries: ({ connection, studyUid, modality }) => result(() => {
+      const client = new DicomWebClient(new PacsConnections(store.dataDir).target(connection, PACS_TIMEOUT_MS));
+      return client.searchSeries(studyUid, { modality: modality?.trim() ? modality.trim().toUpperCase() : undefined });
+    }),
+    pullFromPacs: ({ projectId, connection, studyUid, seriesUid }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      if (!deps.jobKinds.includes('import')) throw new ApiFailure('unavailable', 'this build cannot run import jobs');
+      const name = new PacsConnections(store.dataDir).get(connection).name;
+      const config = pacsPullConfig({ projectId, pacs: { connection: name, studyUid, ...(seriesUid ? { seriesUid } : {}) } });
+      return jobInfo(queue.enqueue('import', { ...config }, { projectId }));
+    }),
+    pushToPacs: ({ projectId, connection, seriesUids }) => result(() => {
+      need(store.projects.get(projectId), `project ${projectId}`);
+      if (!deps.jobKinds.includes('export')) throw new ApiFailure('unavailable', 'this build cannot run export jobs');
+      const name = new PacsConnections(store.dataDir).get(connection).name;
+      const config = pacsPushConfig({ projectId, pacs: { connection: name, ...(seriesUids?.length ? { seriesUids } : {}) } });
+      return jobInfo(queue.enqueue('export', { ...config }, { projectId }));
+    }),
 
     onJobEvent: (listener) => queue.subscribe((e) => {
       if (e.type === 'state') listener({ type: 'state', job: jobInfo(e.job) });

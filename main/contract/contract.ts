@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'no-model' // no usable model: none installed (message says how to install one) or its files are broken
   | 'source' // an image's source file is missing, changed since import, or unreadable
   | 'unavailable' // the operation's feature is not available in this build or state
+  | 'pacs' // a PACS could not be reached or refused: the message says what (DNS, refused, TLS, 401/403, not DICOMweb)
   | 'internal';
 
 export interface ApiError {
@@ -271,6 +272,79 @@ export interface DirListing {
   truncated: boolean;
 }
 
+/** A PACS connection as the app shows it: its settings and whether a secret is stored, never the secret. */
+export interface PacsConnectionInfo {
+  name: string;
+  /** the DICOMweb base URL (QIDO-RS, WADO-RS and STOW-RS are under it); null: DIMSE only */
+  dicomweb: string | null;
+  auth: 'none' | 'basic' | 'bearer';
+  /** basic auth's user name */
+  username: string | null;
+  /** an extra certificate authority (PEM file) trusted for this server */
+  caFile: string | null;
+  /** a password (basic) or token (bearer) is stored for it */
+  secretSet: boolean;
+}
+
+/** What savePacsConnection accepts; a secret left out keeps the one stored for that connection. */
+export interface PacsConnectionInput {
+  name: string;
+  dicomweb: string;
+  auth: 'none' | 'basic' | 'bearer';
+  username?: string | null;
+  caFile?: string | null;
+  /** basic auth's password (write-only: never returned) */
+  password?: string;
+  /** bearer auth's token (write-only: never returned) */
+  token?: string;
+}
+
+/** A study a PACS found (QIDO-RS). */
+export interface PacsStudy {
+  studyUid: string;
+  patientId: string;
+  patientName: string;
+  /** YYYYMMDD as the server gives it ('' when absent) */
+  studyDate: string;
+  accessionNumber: string;
+  description: string;
+  modalities: string[];
+  series: number | null;
+  instances: number | null;
+}
+
+/** A series of a study on a PACS. */
+export interface PacsSeries {
+  studyUid: string;
+  seriesUid: string;
+  modality: string;
+  description: string;
+  number: number | null;
+  instances: number | null;
+}
+
+/** A study search; every field optional, dates as YYYYMMDD or a range YYYYMMDD-YYYYMMDD (either end open). */
+export interface PacsStudyQuery {
+  patientId?: string;
+  accessionNumber?: string;
+  studyDate?: string;
+  modality?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** A push job's result (an export job with config.pacs): one entry per SEG sent. */
+export interface PacsPushResult {
+  connection: string;
+  objects: { imageId: number; seriesUid: string; sopInstanceUid: string; stored: boolean; reason?: string; attempts: number }[];
+  stored: number;
+  failed: number;
+  /** SEGs stored before with the same masks (not sent again) */
+  unchanged: number;
+  /** SEGs of images not pulled from a PACS (or not of the series asked for) */
+  leftOut: number;
+}
+
 export interface DelineateApi {
   listProjects(): Promise<ApiResult<ProjectSummary[]>>;
   createProject(req: { name: string }): Promise<ApiResult<ProjectSummary>>;
@@ -335,6 +409,20 @@ export interface DelineateApi {
   importPaths(req: { projectId: number; paths: string[] }): Promise<ApiResult<JobInfo>>;
   /** Sub-folders and importable files of a folder (default: the user's home folder). */
   listDir(req: { path?: string }): Promise<ApiResult<DirListing>>;
+
+  /** The PACS connections (docs/pacs.md); secrets never come back, only whether one is set. */
+  listPacsConnections(): Promise<ApiResult<PacsConnectionInfo[]>>;
+  /** Adds or replaces (same name, any case) a connection; no network call. */
+  savePacsConnection(req: PacsConnectionInput): Promise<ApiResult<PacsConnectionInfo>>;
+  removePacsConnection(req: { name: string }): Promise<ApiResult<void>>;
+  /** One QIDO-RS search; an error (code 'pacs') says what failed: DNS, refused, TLS, 401/403, not DICOMweb. */
+  testPacsConnection(req: { name: string }): Promise<ApiResult<{ server: string; studiesVisible: boolean }>>;
+  findPacsStudies(req: { connection: string; query: PacsStudyQuery }): Promise<ApiResult<PacsStudy[]>>;
+  findPacsSeries(req: { connection: string; studyUid: string; modality?: string }): Promise<ApiResult<PacsSeries[]>>;
+  /** Starts a pull of a study (every series) or one series into the project: an import job with config.pacs. */
+  pullFromPacs(req: { projectId: number; connection: string; studyUid: string; seriesUid?: string }): Promise<ApiResult<JobInfo>>;
+  /** Starts sending the project's SEGs of pulled series (all, or those of seriesUids): an export job with config.pacs; its result is a PacsPushResult. */
+  pushToPacs(req: { projectId: number; connection: string; seriesUids?: string[] }): Promise<ApiResult<JobInfo>>;
 
   /** Job state, progress and log events; returns the unsubscribe function. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;

@@ -39,6 +39,14 @@ const table = {
   appInfo: true,
   importPaths: true,
   listDir: true,
+  listPacsConnections: true,
+  savePacsConnection: true,
+  removePacsConnection: true,
+  testPacsConnection: true,
+  findPacsStudies: true,
+  findPacsSeries: true,
+  pullFromPacs: true,
+  pushToPacs: true,
 } as const satisfies Record<OperationName, true>;
 
 export const OPERATIONS: readonly OperationName[] = Object.freeze(Object.keys(table) as OperationName[]);

@@ -107,9 +107,14 @@ export class PacsConnections {
     return found;
   }
 
-  /** Adds or replaces a connection and its secret (a replaced connection without a new secret keeps none). */
-  save(connection: PacsConnection, secret: PacsSecret = {}): PacsConnection {
+  /**
+   * Adds or replaces a connection and its secret (a replaced connection without a new secret keeps
+   * none, unless `keepSecret`: then the stored secret of the same kind stays, as when the app's
+   * settings are edited without retyping the password).
+   */
+  save(connection: PacsConnection, secret: PacsSecret = {}, options: { keepSecret?: boolean } = {}): PacsConnection {
     const c = checkConnection({ ...connection });
+    if (options.keepSecret && !secret.password && !secret.token) secret = this.storedSecret(c.name);
     if (c.auth === 'basic' && !secret.password) throw new PacsError('config', `connection '${c.name}': basic auth needs a password`);
     if (c.auth === 'bearer' && !secret.token) throw new PacsError('config', `connection '${c.name}': bearer auth needs a token`);
     const others = this.list().filter((o) => o.name.toLowerCase() !== c.name.toLowerCase());
@@ -133,6 +138,19 @@ export class PacsConnections {
     for (const k of Object.keys(secrets)) if (k.toLowerCase() === name.toLowerCase()) delete secrets[k];
     writeFileAtomic(pacsPaths.credentials(this.dataDir), JSON.stringify(secrets, null, 1) + '\n', 0o600);
     return true;
+  }
+
+  /** Whether a password (basic) or token (bearer) is stored for the connection, as its auth needs. */
+  hasSecret(name: string): boolean {
+    const c = this.get(name);
+    const secret = this.storedSecret(c.name);
+    return c.auth === 'basic' ? !!secret.password : c.auth === 'bearer' ? !!secret.token : false;
+  }
+
+  private storedSecret(name: string): PacsSecret {
+    const secrets = this.secrets();
+    const key = Object.keys(secrets).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key ? secrets[key] : {};
   }
 
   private secrets(): Record<string, PacsSecret> {

@@ -26,6 +26,7 @@ const TITLES: Record<ApiErrorCode, string> = {
   'no-model': 'No usable model',
   source: 'Image source problem',
   unavailable: 'Not available',
+  pacs: 'PACS problem',
   internal: 'Internal error',
 };
 
