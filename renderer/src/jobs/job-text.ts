@@ -3,6 +3,7 @@
 import type { JobInfo, JobKind, JobState } from '../../../main/contract/contract.ts';
 import { readAdaptResult } from '../lib/adapt-progress.ts';
 import { formatScore, formatStat, plural } from '../lib/format.ts';
+import { pushSummary, readPushResult } from '../pacs/push-result.ts';
 
 export const JOB_KIND_NAMES: Record<JobKind, string> = { adapt: 'Adapt', 'segment-batch': 'Segment all', import: 'Import', export: 'Export' };
 
@@ -24,6 +25,8 @@ export function jobResultText(job: JobInfo): string | null {
       return parts.join(', ');
     }
     case 'export': {
+      const push = readPushResult(r); // a push to a PACS is an export job with config.pacs
+      if (push) return pushSummary(push);
       const parts = [`${plural(n('masks'), 'mask')} in ${plural(n('files'), 'file')}`];
       if (n('skipped')) parts.push(`${n('skipped')} skipped (see the log)`);
       return `${parts.join(', ')} → ${String(r.dir ?? '')}`;

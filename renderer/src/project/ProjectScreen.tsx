@@ -12,6 +12,8 @@ import { ExportDialog } from '../export/ExportDialog.tsx';
 import { ImportDialog } from '../import/ImportDialog.tsx';
 import { useJobEnded } from '../jobs/jobs-context.ts';
 import { Library } from '../library/Library.tsx';
+import { OpenFromPacsDialog } from '../pacs/OpenFromPacsDialog.tsx';
+import { SendToPacsDialog } from '../pacs/SendToPacsDialog.tsx';
 import { useLibraryView } from '../library/useLibraryView.ts';
 import { neighbourIndex } from '../lib/navigation.ts';
 import { Workspace } from '../workspace/Workspace.tsx';
@@ -31,6 +33,7 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
   const [version, setVersion] = useState(0);
   const [importOpen, setImportOpen] = useState(false);
   const [exportOpen, setExportOpen] = useState(false);
+  const [pacsOpen, setPacsOpen] = useState<'pull' | 'push' | null>(null);
   const [open, setOpen] = useState<{ index: number; image: ImageSummary } | null>(null);
   // after the workspace closes, the grid takes the keyboard focus back
   const [returned, setReturned] = useState(false);
@@ -69,7 +72,7 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
   return (
     <Tabs value={section} onChange={(v) => v && setSection(v as Section)} orientation="vertical" keepMounted={false} variant="pills" activateTabWithKeyboard styles={{ root: { display: 'block' }, tab: { justifyContent: 'flex-start' }, tabLabel: { textAlign: 'left', flex: 'none' } }}>
       <AppShell.Navbar p="xs">
-        <ProjectNavbar project={project} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} />
+        <ProjectNavbar project={project} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} onOpenFromPacs={() => setPacsOpen('pull')} onSendToPacs={() => setPacsOpen('push')} />
       </AppShell.Navbar>
       <AppShell.Main h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
         <Box style={{ flex: 1, minHeight: 0 }}>
@@ -96,6 +99,8 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
         </Box>
       </AppShell.Main>
       <ImportDialog opened={importOpen} onClose={() => setImportOpen(false)} projectId={project.id} />
+      <OpenFromPacsDialog opened={pacsOpen === 'pull'} onClose={() => setPacsOpen(null)} projectId={project.id} />
+      <SendToPacsDialog opened={pacsOpen === 'push'} onClose={() => setPacsOpen(null)} projectId={project.id} />
       <ExportDialog opened={exportOpen} onClose={() => setExportOpen(false)} projectId={project.id} projectName={project.name} />
     </Tabs>
   );

@@ -1,9 +1,10 @@
 // What the app runs with: data folder, model, providers, and how to get the real model when the
-// bundled demo model (or none) is in use.
+// bundled demo model (or none) is in use; the PACS connections (pacs/PacsSettings.tsx).
 
 import { Alert, Badge, Code, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
 import type { AppInfo } from '../api/api.ts';
 import { formatBytes } from '../lib/format.ts';
+import { PacsSettings } from '../pacs/PacsSettings.tsx';
 
 const SOURCE_NAMES: Record<string, string> = { installed: 'installed in the data folder', folder: 'folder given at start-up', demo: 'bundled demo model' };
 
@@ -50,10 +51,12 @@ export function SettingsDrawer({ opened, onClose, info }: { opened: boolean; onC
             </Table.Tbody>
           </Table>
           {(info.demo || !info.model) && <InstallModelHelp dataDir={info.dataDir} demo={info.demo} />}
+          <PacsSettings active={opened} />
           <Stack gap={4}>
             <Title order={4} size="h6">Privacy</Title>
             <Text size="xs" c="dimmed">
-              Everything stays in the data folder on this computer; Delineate makes no network calls. Adapters are derived from
+              Everything stays in the data folder on this computer; Delineate makes no network calls except to a PACS you add
+              above. Adapters are derived from
               your images: treat adapter files as confidential to your site.
             </Text>
           </Stack>
