@@ -11,7 +11,7 @@ import { windowProblem } from '../io/window.ts';
 import type { InferenceService } from '../inference/service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { DataPathError, DuplicateError, InvalidValueError, MaskSizeError, NotFoundError, StoreError } from '../store/errors.ts';
-import { libraryPage, NO_COUNTS, projectCounts } from '../store/library.ts';
+import { libraryPage, nextSuggestion, NO_COUNTS, projectCounts } from '../store/library.ts';
 import type { Store } from '../store/store.ts';
 import type { Adapter } from '../store/adapters.ts';
 import { AdapterPackError } from '../training/adapter-pack.ts';
@@ -150,6 +150,10 @@ export function createApi(deps: ApiDeps): DelineateApi {
       need(store.projects.get(q.projectId), `project ${q.projectId}`);
       const page = libraryPage(store.db, q);
       return { total: page.total, images: page.rows };
+    }),
+    nextSuggestion: (q) => result(() => {
+      need(store.projects.get(q.projectId), `project ${q.projectId}`);
+      return nextSuggestion(store.db, q);
     }),
     getThumbnail: ({ imageId }) => result(() => {
       image(imageId);

@@ -35,6 +35,31 @@ export interface ProjectSummary {
 
 export type ImageFilter = 'all' | 'not-started' | 'model' | 'corrected';
 
+/** The library's order: by file name, or "most informative first" (docs/active-learning.md). */
+export type ImageSort = 'name' | 'informative';
+
+/** A stored informativeness score of one slice (docs/active-learning.md); terms in [0, 1]. */
+export interface SuggestionScore {
+  frame: number;
+  labelId: number | null;
+  prompt: string;
+  /** the mean of the terms present */
+  score: number;
+  /** mean binary entropy in the predicted boundary's band */
+  entropy: number;
+  /** 1 − Dice(base model, active adapter); null: no adapter was active */
+  disagreement: number | null;
+  /** 1 − mean Dice against the label's other prompts; null: the label has one prompt */
+  synonymDisagreement: number | null;
+  adapterId: number | null;
+  scoredAt: string;
+}
+
+/** "Correct this next": the highest-scoring slice without a corrected mask, and its image. */
+export interface Suggestion extends SuggestionScore {
+  image: ImageSummary;
+}
+
 export interface ImageSummary {
   id: number;
   fileName: string;
@@ -58,6 +83,8 @@ export interface ImageSummary {
   window: { center: number; width: number } | null;
   status: 'not-started' | 'model' | 'corrected';
   importedAt: string;
+  /** the image's best-scoring slice without a corrected mask (for the label asked about, or any); null: none scored */
+  suggestion?: SuggestionScore | null;
 }
 
 export interface ImagePage {
@@ -351,7 +378,10 @@ export interface DelineateApi {
   renameProject(req: { projectId: number; name: string }): Promise<ApiResult<ProjectSummary>>;
   deleteProject(req: { projectId: number }): Promise<ApiResult<void>>;
 
-  listImages(req: { projectId: number; filter?: ImageFilter; search?: string; offset?: number; limit?: number }): Promise<ApiResult<ImagePage>>;
+  /** `sort: 'informative'`: best suggestion score first (of `labelId`'s scores when given; null: free prompts), unscored and fully corrected images after, by name. */
+  listImages(req: { projectId: number; filter?: ImageFilter; search?: string; offset?: number; limit?: number; sort?: ImageSort; labelId?: number | null }): Promise<ApiResult<ImagePage>>;
+  /** The slice to correct next: highest score, no corrected mask for its label, not in `exclude`; null when none is scored (run a segment-batch job with config.score). */
+  nextSuggestion(req: { projectId: number; labelId?: number | null; exclude?: { imageId: number; frame: number }[] }): Promise<ApiResult<Suggestion | null>>;
   /** PNG bytes of the image's thumbnail. */
   getThumbnail(req: { imageId: number }): Promise<ApiResult<Uint8Array>>;
   /**

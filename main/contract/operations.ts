@@ -13,6 +13,7 @@ const table = {
   renameProject: true,
   deleteProject: true,
   listImages: true,
+  nextSuggestion: true,
   getThumbnail: true,
   getImageFrame: true,
   listLabels: true,

@@ -4,11 +4,11 @@
 
 import { Engine, type EngineOptions } from '../engine/runtime/engine.ts';
 import { type ClipSegModel, openClipSegModel } from '../engine/model/clipseg-model.ts';
-import { logitsToMask } from '../engine/model/postprocess.ts';
+import { logitsToMask, probabilities } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
 import { loadImageFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
-import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
+import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
 import { defaultVolumeBatch, segmentVolume, type SliceSource } from './volume-segment.ts';
 
 /** Frames of a predictFrames call run between two chances for a preview to go first. */
@@ -114,6 +114,39 @@ export class ModelInference implements InferenceService {
     }
   }
 
+  /** σ(logits) for one frame under each prompt (see InferenceService.probabilities); the encoding goes through the cache as predict()'s does. */
+  probabilities(image: SourceImage, frame: number, prompts: string[], adapter: AdapterRef | null = null): Promise<ProbabilityMaps> {
+    if (!(Number.isInteger(frame) && frame >= 0 && frame < image.frames)) return Promise.reject(new RangeError(`image ${image.id}: slice ${frame} is outside 0..${image.frames - 1}`));
+    if (prompts.length === 0) return Promise.reject(new RangeError(`image ${image.id}: probabilities need at least one prompt`));
+    const run = this.chain.then(async () => {
+      const engine = this.engine;
+      try {
+        const model = await this.open();
+        await this.useAdapter(model, adapter);
+        const { key, cached } = await this.encoded(model, image, frame);
+        const maps: Float32Array[] = [];
+        for (const prompt of prompts) maps.push(probabilities(await model.segmenter.logits(key, prompt)));
+        return { modelSize: model.preprocess.height, maps, adapterId: adapter?.id ?? null, cached };
+      } catch (e) {
+        if (engine && (e as Error).name === 'EngineError' && /not running|worker (crashed|exited)/.test((e as Error).message)) this.reset(engine);
+        throw e;
+      }
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The frame's encoding in the segmenter's cache (encoded now if it is not there). */
+  private async encoded(model: ClipSegModel, image: SourceImage, frame: number): Promise<{ key: string; cached: boolean }> {
+    const key = `${image.contentHash}:${frame}`;
+    const cached = model.segmenter.hasImage(key);
+    if (!cached) {
+      const raster = await loadImageFrame(image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame });
+      await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
+    }
+    return { key, cached };
+  }
+
   /** Switches the segmenter to `adapter` (null: the base model) when it holds another. */
   private async useAdapter(model: ClipSegModel, adapter: AdapterRef | null): Promise<void> {
     const wanted = adapter?.id ?? null;
@@ -128,12 +161,7 @@ export class ModelInference implements InferenceService {
   private async run(model: ClipSegModel, image: SourceImage, frame: number, prompt: string, threshold: number, adapter: AdapterRef | null, t0: number): Promise<MaskPrediction> {
     const wanted = adapter?.id ?? null;
     await this.useAdapter(model, adapter);
-    const key = `${image.contentHash}:${frame}`;
-    const cached = model.segmenter.hasImage(key);
-    if (!cached) {
-      const raster = await loadImageFrame(image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame });
-      await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
-    }
+    const { key, cached } = await this.encoded(model, image, frame);
     const logits = await model.segmenter.logits(key, prompt);
     const size = model.preprocess.height;
     const mask = logitsToMask(logits, size, size, image.height, image.width, threshold);

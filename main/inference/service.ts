@@ -30,6 +30,17 @@ export interface MaskPrediction {
   ms: number;
 }
 
+/** The model's probability maps for one frame (InferenceService.probabilities). */
+export interface ProbabilityMaps {
+  /** the maps' side: the model's input size */
+  modelSize: number;
+  /** one per prompt, modelSize² values in [0, 1] */
+  maps: Float32Array[];
+  adapterId: number | null;
+  /** the image encoding came from the cache */
+  cached: boolean;
+}
+
 /** A registered adapter to apply (null or absent: the base model). */
 export interface AdapterRef {
   id: number;
@@ -52,6 +63,12 @@ export interface InferenceService {
    * frame's prediction goes to `onMask` in `frames` order. Optional: without it, callers predict frame by frame.
    */
   predictFrames?(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts?: { batch?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * σ(logits) at modelSize² (row-major) for one frame under each prompt, in order, with `adapter`
+   * applied: the image is encoded once (or taken from the encoding cache) and each prompt costs
+   * only text + decoder. For scores computed from the model's uncertainty (the suggest job).
+   */
+  probabilities?(image: SourceImage, frame: number, prompts: string[], adapter: AdapterRef | null): Promise<ProbabilityMaps>;
   /** The model's folder and weights hash (resolving it if needed; throws what resolving throws). */
   model?(): ModelAccess;
   close(): Promise<void>;

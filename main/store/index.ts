@@ -9,5 +9,6 @@ export type { Project } from './projects.ts';
 export type { Label, NewLabel } from './labels.ts';
 export type { Mask, MaskInfo, MaskKind, MaskSlot, MaskSource, NewMask } from './masks.ts';
 export type { Adapter, NewAdapter } from './adapters.ts';
+export type { NewScore } from './suggestions.ts';
 export { jobKinds, type FinalJobState, type Job, type JobKind, type JobLogLine, type JobProgress, type JobState } from './jobs.ts';
 export * from './errors.ts';

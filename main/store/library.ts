@@ -2,8 +2,10 @@
 // annotation status, filtered and searched in SQL so thousands of images page quickly.
 
 import type Database from 'better-sqlite3';
-import type { ImageFilter, ImageSummary } from '../contract/contract.ts';
+import type { ImageFilter, ImageSort, ImageSummary, Suggestion } from '../contract/contract.ts';
 import { patientAffine } from '../contract/orientation.ts';
+import { InvalidValueError } from './errors.ts';
+import { labelParams, OPEN_SCORES, toSuggestionScore, type ScoreRow } from './suggestions.ts';
 
 /** The library's rows and filters are the contract's (the API hands them out unchanged). */
 export type LibraryFilter = ImageFilter;
@@ -23,6 +25,16 @@ interface Row {
   slice_spacing: number | null;
   geometry: string | null;
   status: LibraryRow['status'];
+  /** the image's best open score (OPEN_SCORES, r = 1), all NULL when none */
+  s_frame: number | null;
+  s_label_id: number | null;
+  s_prompt: string | null;
+  s_score: number | null;
+  s_entropy: number | null;
+  s_disagreement: number | null;
+  s_synonym_disagreement: number | null;
+  s_adapter_id: number | null;
+  s_scored_at: string | null;
 }
 
 const STATUS = `CASE
@@ -30,25 +42,66 @@ const STATUS = `CASE
   WHEN EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id AND m.kind = 'model') THEN 'model'
   ELSE 'not-started' END`;
 
-/** `search` matches file names and series descriptions case-insensitively (substring; % and _ are literal). */
-export function libraryPage(db: Database.Database, q: { projectId: number; filter?: LibraryFilter; search?: string; offset?: number; limit?: number }): { total: number; rows: LibraryRow[] } {
+const COLUMNS = `i.id, i.file_name, i.width, i.height, i.frames, i.modality, i.pixel_spacing, i.window, i.imported_at, i.series_description, i.geometry,
+      CASE WHEN i.frames > 1 THEN json_extract(i.geometry, '$.spacing[2]') END AS slice_spacing, ${STATUS} AS status,
+      b.frame AS s_frame, b.label_id AS s_label_id, b.prompt AS s_prompt, b.score AS s_score, b.entropy AS s_entropy, b.disagreement AS s_disagreement,
+      b.synonym_disagreement AS s_synonym_disagreement, b.adapter_id AS s_adapter_id, b.scored_at AS s_scored_at`;
+
+/** Most informative first: images with an open score by it, then the rest; ties by name. */
+const ORDER: Record<ImageSort, string> = {
+  name: 'i.file_name COLLATE NOCASE, i.id',
+  informative: 'b.score IS NULL, b.score DESC, i.file_name COLLATE NOCASE, i.id',
+};
+
+/**
+ * `search` matches file names and series descriptions case-insensitively (substring; % and _ are
+ * literal). Each row carries its image's best open informativeness score (of `labelId`'s scores:
+ * undefined = any label, null = free prompts); `sort: 'informative'` orders by it.
+ */
+export function libraryPage(db: Database.Database, q: { projectId: number; filter?: LibraryFilter; search?: string; offset?: number; limit?: number; sort?: ImageSort; labelId?: number | null }): { total: number; rows: LibraryRow[] } {
   const filter = q.filter ?? 'all';
   const pattern = q.search ? `%${q.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const where = `i.project_id = @projectId AND (@pattern IS NULL OR lower(i.file_name) LIKE @pattern ESCAPE '\\' OR lower(ifnull(i.series_description, '')) LIKE @pattern ESCAPE '\\') AND (@filter = 'all' OR ${STATUS} = @filter)`;
   const params = { projectId: q.projectId, pattern, filter };
   const total = (db.prepare(`SELECT count(*) AS n FROM images i WHERE ${where}`).get(params) as { n: number }).n;
   const limit = Math.max(0, Math.min(q.limit ?? 200, 1000));
-  const rows = db.prepare(`SELECT i.id, i.file_name, i.width, i.height, i.frames, i.modality, i.pixel_spacing, i.window, i.imported_at, i.series_description, i.geometry,
-      CASE WHEN i.frames > 1 THEN json_extract(i.geometry, '$.spacing[2]') END AS slice_spacing, ${STATUS} AS status
-    FROM images i WHERE ${where} ORDER BY i.file_name COLLATE NOCASE, i.id LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset: Math.max(0, q.offset ?? 0) }) as Row[];
+  const sort = q.sort ?? 'name';
+  if (!(sort in ORDER)) throw new InvalidValueError('library sort', `must be 'name' or 'informative', got ${JSON.stringify(sort)}`);
+  const rows = db.prepare(`WITH ${OPEN_SCORES}
+    SELECT ${COLUMNS}
+    FROM images i LEFT JOIN open_scores b ON b.image_id = i.id AND b.r = 1
+    WHERE ${where} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`).all({ ...params, ...labelParams(q.labelId), limit, offset: Math.max(0, q.offset ?? 0) }) as Row[];
+  return { total, rows: rows.map(toSummary) };
+}
+
+/**
+ * "Next suggested": the highest open score of the project (no corrected mask for its label on
+ * that slice; of `labelId`'s scores as in libraryPage), skipping the (image, frame) pairs in
+ * `exclude`; null when no score is open.
+ */
+export function nextSuggestion(db: Database.Database, q: { projectId: number; labelId?: number | null; exclude?: { imageId: number; frame: number }[] }): Suggestion | null {
+  const exclude = JSON.stringify((q.exclude ?? []).map((e) => [e.imageId, e.frame]));
+  const best = db.prepare(`WITH ${OPEN_SCORES}
+    SELECT * FROM open_scores o
+    WHERE NOT EXISTS (SELECT 1 FROM json_each(@exclude) e WHERE json_extract(e.value, '$[0]') = o.image_id AND json_extract(e.value, '$[1]') = o.frame)
+    ORDER BY o.score DESC, o.image_id, o.frame LIMIT 1`).get({ projectId: q.projectId, ...labelParams(q.labelId), exclude }) as ScoreRow | undefined;
+  if (!best) return null;
+  const row = db.prepare(`WITH ${OPEN_SCORES}
+    SELECT ${COLUMNS}
+    FROM images i LEFT JOIN open_scores b ON b.image_id = i.id AND b.r = 1 WHERE i.id = @imageId`).get({ projectId: q.projectId, ...labelParams(q.labelId), imageId: best.image_id }) as Row;
+  return { ...toSuggestionScore(best), image: toSummary(row) };
+}
+
+function toSummary(r: Row): LibraryRow {
   return {
-    total,
-    rows: rows.map((r) => ({
-      id: r.id, fileName: r.file_name, width: r.width, height: r.height, frames: r.frames, modality: r.modality,
-      pixelSpacing: r.pixel_spacing ? JSON.parse(r.pixel_spacing) : null, window: r.window ? JSON.parse(r.window) : null,
-      status: r.status, importedAt: r.imported_at, seriesDescription: r.series_description, sliceSpacing: typeof r.slice_spacing === 'number' ? r.slice_spacing : null,
-      affine: patientAffine(r.geometry ? JSON.parse(r.geometry) : null),
-    })),
+    id: r.id, fileName: r.file_name, width: r.width, height: r.height, frames: r.frames, modality: r.modality,
+    pixelSpacing: r.pixel_spacing ? JSON.parse(r.pixel_spacing) : null, window: r.window ? JSON.parse(r.window) : null,
+    status: r.status, importedAt: r.imported_at, seriesDescription: r.series_description, sliceSpacing: typeof r.slice_spacing === 'number' ? r.slice_spacing : null,
+    affine: patientAffine(r.geometry ? JSON.parse(r.geometry) : null),
+    suggestion: r.s_score === null ? null : toSuggestionScore({
+      image_id: r.id, frame: r.s_frame!, label_id: r.s_label_id, prompt: r.s_prompt!, score: r.s_score, entropy: r.s_entropy!,
+      disagreement: r.s_disagreement, synonym_disagreement: r.s_synonym_disagreement, adapter_id: r.s_adapter_id, scored_at: r.s_scored_at!,
+    }),
   };
 }
 

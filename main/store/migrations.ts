@@ -6,6 +6,7 @@ import { MigrationError, SchemaTooNewError } from './errors.ts';
 import { initial } from './migrations/001-initial.ts';
 import { maskSource } from './migrations/002-mask-source.ts';
 import { imageSlices } from './migrations/003-image-slices.ts';
+import { informativeness } from './migrations/004-informativeness.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; the database's user_version after it has run */
@@ -15,7 +16,7 @@ export interface Migration {
   up: string | ((db: Database.Database) => void);
 }
 
-export const migrations: readonly Migration[] = [initial, maskSource, imageSlices];
+export const migrations: readonly Migration[] = [initial, maskSource, imageSlices, informativeness];
 
 /** The schema version this app writes. */
 export const schemaVersion = migrations.length;

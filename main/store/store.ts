@@ -11,6 +11,7 @@ import { Masks } from './masks.ts';
 import { migrate, schemaVersion } from './migrations.ts';
 import { APPLICATION_ID } from './migrations/001-initial.ts';
 import { Projects } from './projects.ts';
+import { Suggestions } from './suggestions.ts';
 
 export interface StoreFile {
   /** the database file */
@@ -35,6 +36,7 @@ export class Store {
   readonly masks: Masks;
   readonly adapters: Adapters;
   readonly jobs: Jobs;
+  readonly suggestions: Suggestions;
 
   constructor(readonly db: Database.Database, readonly file: string, readonly dataDir: string) {
     this.projects = new Projects(db);
@@ -43,6 +45,7 @@ export class Store {
     this.masks = new Masks(db);
     this.adapters = new Adapters(db, dataDir);
     this.jobs = new Jobs(db);
+    this.suggestions = new Suggestions(db);
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints). `fn` must be synchronous. */

@@ -11,6 +11,9 @@
  */
 export const BAND_HALF_WIDTH = 8;
 
+/** The band's half-width for maps of another side (a model with another input size): the same fraction of the map, at least 1 px. */
+export const bandHalfWidthFor = (size: number): number => Math.max(1, Math.round((BAND_HALF_WIDTH * size) / 352));
+
 export interface InformativenessInput {
   /** side of the square maps (the model's input size) */
   size: number;
@@ -22,7 +25,7 @@ export interface InformativenessInput {
   synonyms?: readonly Float32Array[];
   /** the mask is p > threshold; default 0.5 */
   threshold?: number;
-  /** default {@link BAND_HALF_WIDTH} */
+  /** default {@link BAND_HALF_WIDTH} at 352², scaled for other sizes ({@link bandHalfWidthFor}) */
   bandHalfWidth?: number;
 }
 
@@ -129,7 +132,7 @@ export function informativeness(input: InformativenessInput): Informativeness {
   const threshold = input.threshold ?? 0.5;
   checkSize('informativeness: primary map', primary.length, size);
   const mask = maskOf(primary, threshold);
-  const band = boundaryBand(mask, size, input.bandHalfWidth ?? BAND_HALF_WIDTH);
+  const band = boundaryBand(mask, size, input.bandHalfWidth ?? bandHalfWidthFor(size));
   const { mean: entropy, pixels: bandPixels } = meanEntropy(primary, band);
 
   let disagreement: number | null = null;

@@ -7,6 +7,7 @@ import type { JobRunner } from '../runner.ts';
 import { exportRunner } from './export.ts';
 import { importRunner } from './import.ts';
 import { segmentBatchRunner } from './segment-batch.ts';
+import { suggestRunner, withSuggest } from './suggest.ts';
 import { adaptRunner } from './adapt.ts';
 import { withPacsPull, withPacsPush } from './pacs.ts';
 import type { EngineOptions } from '../../engine/runtime/engine.ts';
@@ -15,7 +16,8 @@ export function defaultRunners(options: { inference?: InferenceService; dataDir?
   // a PACS pull is an import, a push an export (config.pacs; runners/pacs.ts)
   const runners: Partial<Record<JobKind, JobRunner>> = { import: withPacsPull(importRunner), export: withPacsPush(exportRunner) };
   const { inference, dataDir } = options;
-  if (inference) runners['segment-batch'] = segmentBatchRunner(inference);
+  // scoring slices for "Correct this next" is a segment-batch variant (config.score; runners/suggest.ts)
+  if (inference) runners['segment-batch'] = withSuggest(segmentBatchRunner(inference), suggestRunner(inference));
   // Adapting opens the model the app uses on an engine of its own.
   if (inference?.model && dataDir) runners.adapt = adaptRunner(() => inference.model!(), dataDir, options.engine, { gpu: options.gpu });
   return runners;
