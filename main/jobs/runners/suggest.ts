@@ -23,8 +23,8 @@ import { resumable, type JobContext, type JobRunner } from '../runner.ts';
 
 export interface SuggestJobConfig {
   projectId: number;
-  /** the label scored (its first prompt is the prompt, the others its synonyms); null: a free prompt */
-  labelId: number | null;
+  /** the label scored (its first prompt is the prompt, the others its synonyms); null: a free prompt; absent: the project's first label */
+  labelId?: number | null;
   /** the prompt; default the label's first prompt, else its name */
   prompt?: string;
   /** probability threshold of the masks compared; default 0.5 */
@@ -42,6 +42,7 @@ export interface SuggestResult {
   failed: number;
   /** slices left out because their label already has a corrected mask there */
   corrected: number;
+  labelId: number | null;
   prompt: string;
   synonyms: string[];
   adapterId: number | null;
@@ -67,7 +68,7 @@ export function suggestConfig(config: Record<string, unknown>): SuggestJobConfig
   if (labelId !== undefined && labelId !== null && !Number.isInteger(labelId)) throw bad('labelId', `must be a label id, got ${JSON.stringify(labelId)}`);
   if (imageIds !== undefined && !(Array.isArray(imageIds) && imageIds.every((id) => Number.isInteger(id)))) throw bad('imageIds', `must be a list of image ids, got ${JSON.stringify(imageIds)}`);
   if (synonyms !== undefined && typeof synonyms !== 'boolean') throw bad('synonyms', `must be true or false, got ${JSON.stringify(synonyms)}`);
-  return { projectId: projectId as number, prompt: (prompt as string | undefined)?.trim(), threshold: (threshold as number | undefined) ?? 0.5, labelId: (labelId ?? null) as number | null, imageIds: imageIds as number[] | undefined, synonyms: synonyms !== false };
+  return { projectId: projectId as number, prompt: (prompt as string | undefined)?.trim(), threshold: (threshold as number | undefined) ?? 0.5, labelId: labelId as number | null | undefined, imageIds: imageIds as number[] | undefined, synonyms: synonyms !== false };
 }
 
 const after = (a: [number, number], b: [number, number]) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
@@ -81,14 +82,16 @@ export function suggestRunner(service: InferenceService): JobRunner {
     if (!service.probabilities) throw new Error(`the model service (${service.modelId}) cannot give probability maps, which scoring needs`);
     const probabilities = service.probabilities.bind(service);
     if (!store.projects.get(config.projectId)) throw new NotFoundError('project', config.projectId);
-    const label = config.labelId === null ? null : store.labels.get(config.labelId);
+    // no label named and no prompt: the project's first label (the library's "Score slices" button)
+    const labelId = config.labelId !== undefined ? config.labelId : config.prompt ? null : (store.labels.list(config.projectId)[0]?.id ?? null);
+    const label = labelId === null ? null : store.labels.get(labelId);
     if (label === undefined || (label && label.projectId !== config.projectId)) throw new InvalidValueError('suggest config labelId', `label ${config.labelId} is not a label of project ${config.projectId}`);
     const prompt = config.prompt ?? label?.prompts[0] ?? label?.name;
-    if (!prompt) throw new InvalidValueError('suggest config prompt', 'give a prompt (or a label with prompts)');
+    if (!prompt) throw new InvalidValueError('suggest config prompt', `project ${config.projectId} has no label to score: add a label (or give a prompt)`);
     const synonyms = config.synonyms && label ? [...new Set(label.prompts.map((p) => p.trim()))].filter((p) => p !== '' && p.toLowerCase() !== prompt.toLowerCase()) : [];
 
     const images = config.imageIds ? config.imageIds.map((id) => imageOf(ctx, id, config.projectId)) : store.images.list(config.projectId);
-    const corrected = store.suggestions.correctedSlices(config.projectId, config.labelId);
+    const corrected = store.suggestions.correctedSlices(config.projectId, labelId);
     const all = images.flatMap((image) => Array.from({ length: image.frames }, (_, frame) => ({ image, frame })));
     const items = all.filter((it) => !corrected.has(`${it.image.id}:${it.frame}`));
     items.sort((a, b) => a.image.id - b.image.id || a.frame - b.frame);
@@ -149,7 +152,7 @@ export function suggestRunner(service: InferenceService): JobRunner {
         top = [...top, { imageId: image.id, frame, score: result.score }].sort((a, b) => b.score - a.score).slice(0, 5);
         store.transaction(() => {
           store.suggestions.put({
-            imageId: image.id, frame, labelId: config.labelId, prompt, score: result.score, entropy: result.entropy, disagreement: result.disagreement,
+            imageId: image.id, frame, labelId, prompt, score: result.score, entropy: result.entropy, disagreement: result.disagreement,
             synonymDisagreement: result.synonymDisagreement, adapterId: adapter?.id ?? null, modelId: service.modelId, jobId: job.id,
           });
           counts.scored++;
@@ -159,7 +162,7 @@ export function suggestRunner(service: InferenceService): JobRunner {
       }
     }
     ctx.log(`scored ${counts.scored} slices${counts.failed ? `, ${counts.failed} failed` : ''}${top[0] ? `; highest ${top[0].score.toFixed(3)} (image ${top[0].imageId} slice ${top[0].frame})` : ''}`);
-    return { ...counts, corrected: all.length - items.length, prompt, synonyms, adapterId: adapter?.id ?? null, top } satisfies SuggestResult;
+    return { ...counts, corrected: all.length - items.length, labelId, prompt, synonyms, adapterId: adapter?.id ?? null, top } satisfies SuggestResult;
   });
 }
 

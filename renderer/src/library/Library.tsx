@@ -1,18 +1,22 @@
 // The library screen: toolbar above the virtualised grid, or a hint when there is nothing to show.
 
 import { Center, Loader, Stack, Text } from '@mantine/core';
-import type { ImageFilter, ImageSummary } from '../../../main/contract/contract.ts';
+import type { ImageFilter, ImageSort, ImageSummary } from '../../../main/contract/contract.ts';
 import { LibraryToolbar } from './LibraryToolbar.tsx';
 import { ThumbnailGrid } from './ThumbnailGrid.tsx';
 import type { ImageCounts } from './useImageCounts.ts';
 import type { ImagePages } from './useImagePages.ts';
 
 export interface LibraryView {
+  projectId: number;
   filter: ImageFilter;
   setFilter(f: ImageFilter): void;
   /** what is typed in the search box (the query follows it after a pause) */
   searchText: string;
   setSearchText(s: string): void;
+  /** by name, or most informative first (docs/active-learning.md) */
+  sort: ImageSort;
+  setSort(s: ImageSort): void;
   pages: ImagePages;
   counts: ImageCounts | null;
   active: number;
@@ -24,7 +28,7 @@ export function Library({ view, onOpen, focusGrid }: { view: LibraryView; onOpen
   const total = pages.total;
   return (
     <Stack gap="xs" h="100%">
-      <LibraryToolbar filter={view.filter} onFilter={view.setFilter} search={view.searchText} onSearch={view.setSearchText} counts={counts} shown={total} />
+      <LibraryToolbar filter={view.filter} onFilter={view.setFilter} search={view.searchText} onSearch={view.setSearchText} counts={counts} shown={total} sort={view.sort} onSort={view.setSort} projectId={view.projectId} />
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-dark-5)', borderRadius: 'var(--mantine-radius-sm)' }}>
         {total == null ? (
           <Center h="100%"><Loader size="sm" aria-label="Loading images" /></Center>

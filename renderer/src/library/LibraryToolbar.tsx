@@ -1,8 +1,10 @@
-// Filter by mask status (with counts) and search by file name.
+// Filter by mask status (with counts), search by file name, order by name or most informative
+// first, and score the slices that order reads.
 
-import { ActionIcon, Group, SegmentedControl, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Group, SegmentedControl, Select, Text, TextInput } from '@mantine/core';
 import { IconSearch, IconX } from '@tabler/icons-react';
-import type { ImageFilter } from '../../../main/contract/contract.ts';
+import type { ImageFilter, ImageSort } from '../../../main/contract/contract.ts';
+import { ScoreSlices } from './ScoreSlices.tsx';
 import type { ImageCounts } from './useImageCounts.ts';
 
 const FILTERS: { value: ImageFilter; label: string }[] = [
@@ -12,7 +14,12 @@ const FILTERS: { value: ImageFilter; label: string }[] = [
   { value: 'corrected', label: 'Corrected' },
 ];
 
-export function LibraryToolbar({ filter, onFilter, search, onSearch, counts, shown }: {
+const SORTS: { value: ImageSort; label: string }[] = [
+  { value: 'name', label: 'By name' },
+  { value: 'informative', label: 'Most informative first' },
+];
+
+export function LibraryToolbar({ filter, onFilter, search, onSearch, counts, shown, sort, onSort, projectId }: {
   filter: ImageFilter;
   onFilter(f: ImageFilter): void;
   search: string;
@@ -20,6 +27,9 @@ export function LibraryToolbar({ filter, onFilter, search, onSearch, counts, sho
   counts: ImageCounts | null;
   /** images matching filter and search; null while loading */
   shown: number | null;
+  sort: ImageSort;
+  onSort(s: ImageSort): void;
+  projectId: number;
 }) {
   return (
     <Group justify="space-between" gap="sm" wrap="wrap">
@@ -48,6 +58,8 @@ export function LibraryToolbar({ filter, onFilter, search, onSearch, counts, sho
           rightSection={search ? <ActionIcon size="sm" aria-label="Clear search" onClick={() => onSearch('')}><IconX size={12} /></ActionIcon> : null}
           w={240}
         />
+        <Select aria-label="Sort images" size="sm" w={210} data={SORTS} value={sort} onChange={(v) => v && onSort(v as ImageSort)} allowDeselect={false} />
+        <ScoreSlices projectId={projectId} />
       </Group>
       <Text size="xs" c="dimmed" role="status" aria-live="polite">
         {shown == null ? 'Loading…' : counts && shown !== counts.all ? `${shown.toLocaleString('en-US')} of ${counts.all.toLocaleString('en-US')} images` : `${shown.toLocaleString('en-US')} images`}

@@ -3,7 +3,7 @@
 // save) refetches the pages in view while the old ones stay on screen, so nothing flickers.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ImageFilter, ImageSummary } from '../../../main/contract/contract.ts';
+import type { ImageFilter, ImageSort, ImageSummary } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
 import { pagesForRange } from '../lib/grid.ts';
@@ -24,9 +24,9 @@ function emptyStore(key: string) {
   return { key, total: null as number | null, pages: new Map<number, ImageSummary[]>(), fresh: new Set<number>(), inflight: new Map<number, Promise<void>>(), range: [0, PAGE_SIZE - 1] as [number, number] };
 }
 
-export function useImagePages(projectId: number, filter: ImageFilter, search: string, version: number): ImagePages {
+export function useImagePages(projectId: number, filter: ImageFilter, search: string, version: number, sort: ImageSort = 'name'): ImagePages {
   const call = useApiCall();
-  const key = `${projectId}\u0000${filter}\u0000${search}`;
+  const key = `${projectId}\u0000${filter}\u0000${search}\u0000${sort}`;
   const store = useRef(emptyStore(key));
   // A new query starts over at once (during render, so the grid's effects already ask the new one).
   if (store.current.key !== key) store.current = emptyStore(key);
@@ -38,7 +38,7 @@ export function useImagePages(projectId: number, filter: ImageFilter, search: st
     const pending = s.inflight.get(page);
     if (pending) return pending;
     const forKey = s.key;
-    const p = call('Load images', () => getApi().listImages({ projectId, filter, search: search || undefined, offset: page * PAGE_SIZE, limit: PAGE_SIZE })).then((r) => {
+    const p = call('Load images', () => getApi().listImages({ projectId, filter, search: search || undefined, offset: page * PAGE_SIZE, limit: PAGE_SIZE, sort })).then((r) => {
       if (store.current.key !== forKey) return; // the filter changed meanwhile
       s.inflight.delete(page);
       if (!r.ok) return;
@@ -49,7 +49,7 @@ export function useImagePages(projectId: number, filter: ImageFilter, search: st
     });
     s.inflight.set(page, p);
     return p;
-  }, [call, projectId, filter, search, rerender]);
+  }, [call, projectId, filter, search, sort, rerender]);
 
   const requestRange = useCallback((first: number, last: number) => {
     const s = store.current;

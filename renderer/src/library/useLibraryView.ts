@@ -3,7 +3,7 @@
 
 import { useDebouncedValue } from '@mantine/hooks';
 import { useCallback, useState } from 'react';
-import type { ImageFilter } from '../../../main/contract/contract.ts';
+import type { ImageFilter, ImageSort } from '../../../main/contract/contract.ts';
 import type { LibraryView } from './Library.tsx';
 import { useImageCounts } from './useImageCounts.ts';
 import { useImagePages } from './useImagePages.ts';
@@ -15,7 +15,8 @@ export function useLibraryView(projectId: number, version: number): LibraryView 
   const [searchText, setSearchState] = useState('');
   const [search] = useDebouncedValue(searchText.trim(), SEARCH_PAUSE_MS);
   const [active, setActive] = useState(0);
-  const pages = useImagePages(projectId, filter, search, version);
+  const [sort, setSortState] = useState<ImageSort>('name');
+  const pages = useImagePages(projectId, filter, search, version, sort);
   const counts = useImageCounts(projectId, search, version);
   const setFilter = useCallback((f: ImageFilter) => {
     setFilterState(f);
@@ -25,5 +26,9 @@ export function useLibraryView(projectId: number, version: number): LibraryView 
     setSearchState(s);
     setActive(0);
   }, []);
-  return { filter, setFilter, searchText, setSearchText, pages, counts, active, setActive };
+  const setSort = useCallback((s: ImageSort) => {
+    setSortState(s);
+    setActive(0);
+  }, []);
+  return { projectId, filter, setFilter, searchText, setSearchText, sort, setSort, pages, counts, active, setActive };
 }

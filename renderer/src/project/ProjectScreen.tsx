@@ -34,7 +34,7 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
   const [importOpen, setImportOpen] = useState(false);
   const [exportOpen, setExportOpen] = useState(false);
   const [pacsOpen, setPacsOpen] = useState<'pull' | 'push' | null>(null);
-  const [open, setOpen] = useState<{ index: number; image: ImageSummary } | null>(null);
+  const [open, setOpen] = useState<{ index: number; image: ImageSummary; frame?: { frame: number } } | null>(null);
   // after the workspace closes, the grid takes the keyboard focus back
   const [returned, setReturned] = useState(false);
   const view = useLibraryView(project.id, version);
@@ -54,6 +54,8 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
   useEffect(() => () => onFocusMode(false), [onFocusMode]);
 
   const openImage = useCallback((index: number, image: ImageSummary) => setOpen({ index, image }), []);
+  // "Next suggested": its place in the library is unknown, so next/previous continue from where the user was
+  const openAt = useCallback((image: ImageSummary, frame: number) => setOpen((o) => ({ index: o?.index ?? 0, image, frame: { frame } })), []);
   const close = useCallback(() => {
     if (open) view.setActive(open.index);
     setOpen(null);
@@ -85,6 +87,8 @@ export function ProjectScreen({ project, info, adapters, onProjectChanged, onFoc
                 onNavigate={(d: -1 | 1) => void navigate(d)}
                 onClose={close}
                 onSaved={refresh}
+                onOpenAt={openAt}
+                frameRequest={open.frame ?? null}
               />
             ) : (
               <Library view={view} onOpen={openImage} focusGrid={returned} />

@@ -23,6 +23,7 @@ import { createTools, type ToolEnv } from './tools/tools.ts';
 import { DisplayPanel } from './ui/DisplayPanel.tsx';
 import { LeaveGuard } from './ui/LeaveGuard.tsx';
 import { LiveText } from './ui/LiveText.tsx';
+import { NextSuggested } from './ui/NextSuggested.tsx';
 import { PromptBar } from './ui/PromptBar.tsx';
 import { ShortcutsOverlay } from './ui/ShortcutsOverlay.tsx';
 import { ToolBar } from './ui/ToolBar.tsx';
@@ -45,6 +46,10 @@ export interface WorkspaceProps {
   onClose(): void;
   /** a mask of this image was saved (corrected, or the model's): counts and statuses changed */
   onSaved(): void;
+  /** opens an image at a slice ("Next suggested"); without it the button is not shown */
+  onOpenAt?(image: ImageSummary, frame: number): void;
+  /** the slice to show; a new object moves an open image to its frame */
+  frameRequest?: { frame: number } | null;
 }
 
 const REFERENCE_COLOUR = '#4dabf7'; // model masks are blue across the app
@@ -80,7 +85,7 @@ export function Workspace(props: WorkspaceProps) {
   return <ImageWorkspace key={props.image.id} {...props} settings={shown} update={update} />;
 }
 
-function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate, onClose, onSaved: shellSaved }: WorkspaceProps & { settings: Settings; update(patch: Partial<Settings>): void }) {
+function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate, onClose, onSaved: shellSaved, onOpenAt, frameRequest }: WorkspaceProps & { settings: Settings; update(patch: Partial<Settings>): void }) {
   // this component is keyed by image id: these live as long as the image is open, even if the
   // shell hands over a fresh ImageSummary object for it (unsaved sessions must not be dropped)
   const [api] = useState(getApi);
@@ -90,7 +95,10 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
   const [tools] = useState(createTools);
   const presets = presetsApply(image);
 
-  const [frame, setFrame] = useState(() => Math.floor(image.frames / 2));
+  const [frame, setFrame] = useState(() => frameRequest?.frame ?? Math.floor(image.frames / 2));
+  useEffect(() => {
+    if (frameRequest && frameRequest.frame < image.frames) setFrame(frameRequest.frame);
+  }, [frameRequest, image.frames]);
   // saves counted, so what reads the stored masks (a volume's mask size) reads them again
   const [saves, setSaves] = useState(0);
   const onSaved = useCallback(() => {
@@ -217,6 +225,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         onClose={() => leave({ kind: 'close' })}
         saving={saver.saving}
         canAccept={!!editable}
+        extra={onOpenAt && <NextSuggested api={api} projectId={projectId} image={image} frame={frame} labelId={labelId} unsaved={dirtyCount > 0} onOpen={onOpenAt} onMessage={showError} />}
       />
 
       <PromptBar

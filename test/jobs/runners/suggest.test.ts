@@ -182,6 +182,16 @@ test('with an active adapter the base-vs-adapter disagreement is stored for each
   assert.ok(someDisagree, 'the perturbed adapter disagrees with the base model somewhere');
 });
 
+test('without a label or prompt the project\'s first label is scored; a project without labels fails by name', async () => {
+  const { job } = await runJob(store, runners, 'segment-batch', { projectId, score: true, imageIds: [images[1].id] });
+  assert.equal(job.state, 'done', job.error ?? '');
+  assert.deepEqual([(job.result as SuggestResult).labelId, (job.result as SuggestResult).prompt], [labelId, 'a round object']);
+  const empty = store.projects.create('no labels').id;
+  const failed = await runJob(store, runners, 'segment-batch', { projectId: empty, score: true });
+  assert.equal(failed.job.state, 'failed');
+  assert.match(failed.job.error ?? '', /project \d+ has no label to score/);
+});
+
 test('a config the job cannot use fails by name', async () => {
   const bad = await runJob(store, runners, 'segment-batch', { projectId, labelId: 9999, score: true });
   assert.equal(bad.job.state, 'failed');

@@ -10,7 +10,7 @@ import { StatusBadge } from '../../library/StatusBadge.tsx';
 import { workspaceActions, type WorkspaceCommands } from '../actions.ts';
 import { ActionButton } from './ActionButton.tsx';
 
-export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLabel, commands, onClose, saving, canAccept }: {
+export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLabel, commands, onClose, saving, canAccept, extra }: {
   image: ImageSummary;
   status: ImageSummary['status'];
   unsaved: boolean;
@@ -21,6 +21,8 @@ export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLab
   onClose(): void;
   saving: boolean;
   canAccept: boolean;
+  /** more actions before the label ("Next suggested") */
+  extra?: React.ReactNode;
 }) {
   return (
     <Group gap="xs" px="sm" py={6} wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-dark-4)' }}>
@@ -49,6 +51,7 @@ export function WorkspaceHeader({ image, status, unsaved, labels, labelId, onLab
         </Badge>
       )}
       <Group gap="xs" ml="auto" wrap="nowrap">
+        {extra}
         <Select
           aria-label="Label"
           placeholder="Label"
