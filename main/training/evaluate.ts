@@ -35,8 +35,34 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateParams(o: EvaluateOptions): Promise<ImageMetrics[]> {
+  const out: ImageMetrics[] = [];
+  await forEachBatch(o, 'evaluateParams', (logits, masks, count) => {
+    out.push(...scoreBatch(logits, masks, { batch: count, height: o.size, width: o.size }));
+  });
+  return out;
+}
+
+/**
+ * The probability maps σ(logits) of each sample (size², row-major) through the same graph and
+ * feeds as {@link evaluateParams}: what an informativeness score reads (informativeness.ts).
+ */
+export async function evaluateProbabilities(o: EvaluateOptions): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  const plane = o.size * o.size;
+  await forEachBatch(o, 'evaluateProbabilities', (logits, _masks, count) => {
+    for (let b = 0; b < count; b++) {
+      const p = new Float32Array(plane);
+      for (let i = 0; i < plane; i++) p[i] = 1 / (1 + Math.exp(-logits[b * plane + i]));
+      out.push(p);
+    }
+  });
+  return out;
+}
+
+/** Runs the logits graph over the source in batches, in order, handing each batch's logits and target masks to `take`. */
+async function forEachBatch(o: EvaluateOptions, caller: string, take: (logits: Float32Array, masks: Float32Array, count: number) => void): Promise<void> {
   const { engine, config, size, source } = o;
-  if (o.prompts.length !== source.length) throw new RangeError(`evaluateParams: ${o.prompts.length} prompts for ${source.length} samples`);
+  if (o.prompts.length !== source.length) throw new RangeError(`${caller}: ${o.prompts.length} prompts for ${source.length} samples`);
   const prompts = new PromptFeeder(o.tokenizer, config);
   const textLength = prompts.lengthForPrompts(o.prompts);
   const batch = Math.max(1, Math.min(o.batch ?? 16, source.length));
@@ -44,7 +70,6 @@ export async function evaluateParams(o: EvaluateOptions): Promise<ImageMetrics[]
   const batchFeeds = new BatchFeeds({ engine, graphs, config, size, set: o.set, prompts, textLength, cached: false });
   const params: Record<string, HostTensor> = {};
   for (const [name, t] of o.params ?? []) params[name] = float32(t.shape, t.data);
-  const out: ImageMetrics[] = [];
   try {
     for (let at = 0; at < source.length; at += batch) {
       const indices = Array.from({ length: Math.min(batch, source.length - at) }, (_, k) => at + k);
@@ -55,10 +80,9 @@ export async function evaluateParams(o: EvaluateOptions): Promise<ImageMetrics[]
       });
       const { inputs, masks } = await batchFeeds.assemble(source, indices, indices.map((i) => o.prompts[i]));
       const result = await engine.run(key, { ...params, ...inputs });
-      out.push(...scoreBatch(result.logits.data as Float32Array, masks.data as Float32Array, { batch: count, height: size, width: size }));
+      take(result.logits.data as Float32Array, masks.data as Float32Array, count);
     }
   } finally {
     await graphs.releaseAll();
   }
-  return out;
 }
