@@ -354,7 +354,9 @@ export interface PacsSeries {
 export interface PacsStudyQuery {
   patientId?: string;
   accessionNumber?: string;
+  /** YYYYMMDD, or a range YYYYMMDD-YYYYMMDD (either end may be open) */
   studyDate?: string;
+  /** a modality in the study (CT, MR, …) */
   modality?: string;
   limit?: number;
   offset?: number;

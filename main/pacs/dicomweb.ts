@@ -4,42 +4,16 @@
 // docs/architecture.md). Every answer is checked before it is used: a server that is not a
 // DICOMweb service fails as 'not-dicomweb', a cut multipart answer as 'bad-response'.
 
+import type { PacsSeries, PacsStudy, PacsStudyQuery } from '../contract/contract.ts';
 import { request, type HttpResponse, type HttpTarget } from './http.ts';
 import { PacsError, serverName } from './errors.ts';
 import { buildMultipart, contentTypeParams, MultipartError, parseMultipart } from './multipart.ts';
 import { integer, sequence, TAG, text, texts, type DicomJson } from './dicom-json.ts';
 
-export interface StudyQuery {
-  patientId?: string;
-  accessionNumber?: string;
-  /** YYYYMMDD, or a range YYYYMMDD-YYYYMMDD (either end may be open) */
-  studyDate?: string;
-  /** a modality in the study (CT, MR, …) */
-  modality?: string;
-  limit?: number;
-  offset?: number;
-}
-
-export interface StudyMatch {
-  studyUid: string;
-  patientId: string;
-  patientName: string;
-  studyDate: string;
-  accessionNumber: string;
-  description: string;
-  modalities: string[];
-  series: number | null;
-  instances: number | null;
-}
-
-export interface SeriesMatch {
-  studyUid: string;
-  seriesUid: string;
-  modality: string;
-  description: string;
-  number: number | null;
-  instances: number | null;
-}
+// The query and its matches are the API's own types: the app shows them as the client returns them.
+export type StudyQuery = PacsStudyQuery;
+export type StudyMatch = PacsStudy;
+export type SeriesMatch = PacsSeries;
 
 export interface StowOutcome {
   sopInstanceUid: string;

@@ -6,16 +6,9 @@ import type { SuggestionScore } from '../contract/contract.ts';
 import { now, statements, type Statements } from './columns.ts';
 import { InvalidValueError } from './errors.ts';
 
-export interface NewScore {
+/** A score as the job writes it: the API's record plus what made it; the time is the store's. */
+export interface NewScore extends Omit<SuggestionScore, 'scoredAt'> {
   imageId: number;
-  frame: number;
-  labelId: number | null;
-  prompt: string;
-  score: number;
-  entropy: number;
-  disagreement: number | null;
-  synonymDisagreement: number | null;
-  adapterId: number | null;
   modelId: string;
   jobId: number | null;
 }
