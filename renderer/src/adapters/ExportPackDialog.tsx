@@ -2,31 +2,24 @@
 // desktop app, the folder browser on the web), a file name, an optional note; then where it went.
 
 import { Alert, Button, Code, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { IconFolder, IconPackageExport } from '@tabler/icons-react';
+import { IconPackageExport } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import type { AdapterInfo } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
-import { FolderBrowser } from '../folders/FolderBrowser.tsx';
-import { usePickFolder } from '../folders/usePickFolder.ts';
+import { FolderChooser } from '../folders/FolderChooser.tsx';
 import { formatBytes } from '../lib/format.ts';
 import { packFileName, joinPath } from './pack-paths.ts';
 
 export function ExportPackDialog({ adapter, onClose }: { adapter: AdapterInfo; onClose(): void }) {
   const call = useApiCall();
-  const folder = usePickFolder();
   const [dir, setDir] = useState('');
   const [fileName, setFileName] = useState(() => packFileName(adapter.name));
   const [note, setNote] = useState('');
-  const [browsing, setBrowsing] = useState(false);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<{ path: string; bytes: number } | null>(null);
   const outPath = dir.trim() && fileName.trim() ? joinPath(dir.trim(), fileName.trim()) : '';
 
-  const chooseNative = async () => {
-    const p = await folder.pick();
-    if (p) setDir(p);
-  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!outPath || busy) return;
@@ -35,7 +28,6 @@ export function ExportPackDialog({ adapter, onClose }: { adapter: AdapterInfo; o
     setBusy(false);
     if (r.ok) {
       setDone(r.value);
-      setBrowsing(false);
     }
   };
 
@@ -54,16 +46,7 @@ export function ExportPackDialog({ adapter, onClose }: { adapter: AdapterInfo; o
             onChange={(e) => setDir(e.currentTarget.value)}
             styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
           />
-          <Group gap="xs">
-            {folder.native ? (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={chooseNative}>Choose folder…</Button>
-            ) : (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={() => setBrowsing((b) => !b)} aria-expanded={browsing}>
-                {browsing ? 'Hide folder browser' : 'Browse folders…'}
-              </Button>
-            )}
-          </Group>
-          {browsing && !folder.native && <FolderBrowser startPath={dir} pickFolderLabel="Save the pack here" onPickFolder={(p) => { setDir(p); setBrowsing(false); }} />}
+          <FolderChooser startPath={dir} pickLabel="Save the pack here" onPick={setDir} />
           <TextInput label="File name" value={fileName} onChange={(e) => setFileName(e.currentTarget.value)} description="A new file; an existing one is never overwritten." />
           <Textarea
             label="Note for the receiving site (optional)"

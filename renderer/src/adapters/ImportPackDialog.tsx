@@ -4,20 +4,17 @@
 // imported adapter stays inactive until activated in the table.
 
 import { Alert, Badge, Button, Group, Modal, Paper, Radio, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
-import { IconFolder, IconPackageImport, IconSearch } from '@tabler/icons-react';
+import { IconPackageImport, IconSearch } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import type { AdapterInfo, AdapterPackCandidate } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
-import { FolderBrowser } from '../folders/FolderBrowser.tsx';
-import { usePickFolder } from '../folders/usePickFolder.ts';
+import { FolderChooser } from '../folders/FolderChooser.tsx';
 import { describePack } from './pack-origin.ts';
 
 export function ImportPackDialog({ projectId, onClose, onImported }: { projectId: number; onClose(): void; onImported(a: AdapterInfo): void }) {
   const call = useApiCall();
-  const folder = usePickFolder();
   const [path, setPath] = useState('');
-  const [browsing, setBrowsing] = useState(false);
   const [looking, setLooking] = useState(false);
   const [candidates, setCandidates] = useState<AdapterPackCandidate[] | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
@@ -35,10 +32,6 @@ export function ImportPackDialog({ projectId, onClose, onImported }: { projectId
     setCandidates(r.value);
     const usable = r.value.filter((c) => c.problem === null);
     setChosen(usable.length === 1 ? usable[0].path : null);
-  };
-  const chooseNative = async () => {
-    const p = await folder.pick();
-    if (p) await look(p);
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -70,16 +63,7 @@ export function ImportPackDialog({ projectId, onClose, onImported }: { projectId
             />
             <Button variant="default" leftSection={<IconSearch size={14} />} onClick={() => look(path)} loading={looking} disabled={!path.trim()}>Look for packs</Button>
           </Group>
-          <Group gap="xs">
-            {folder.native ? (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={chooseNative}>Choose folder…</Button>
-            ) : (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={() => setBrowsing((b) => !b)} aria-expanded={browsing}>
-                {browsing ? 'Hide folder browser' : 'Browse folders…'}
-              </Button>
-            )}
-          </Group>
-          {browsing && !folder.native && <FolderBrowser startPath={path} pickFolderLabel="Look for packs here" onPickFolder={(p) => { setBrowsing(false); void look(p); }} />}
+          <FolderChooser startPath={path} pickLabel="Look for packs here" onPick={look} />
           {candidates && candidates.length === 0 && <Alert color="yellow" title="No packs there">That folder holds no .dlad or .safetensors files.</Alert>}
           {candidates && candidates.length > 0 && (
             <Radio.Group value={chosen} onChange={setChosen} label="Packs found" aria-label="Packs found">

@@ -3,13 +3,11 @@
 // last one (an export needs a new or empty folder, and the last one is full now).
 
 import { Button, Code, Group, Modal, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
-import { IconFolder } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ExportFormat } from '../../../main/contract/contract.ts';
 import { getApi } from '../api/api.ts';
 import { useApiCall } from '../api/useApiCall.ts';
-import { FolderBrowser } from '../folders/FolderBrowser.tsx';
-import { usePickFolder } from '../folders/usePickFolder.ts';
+import { FolderChooser } from '../folders/FolderChooser.tsx';
 import { JobProgress } from '../jobs/JobProgress.tsx';
 import { useJob, useJobs } from '../jobs/jobs-context.ts';
 import { EXPORT_FORMATS, EXPORT_KINDS } from '../lib/export-options.ts';
@@ -19,11 +17,9 @@ import { nextFreeFolder, splitFolder } from './next-folder.ts';
 export function ExportDialog({ opened, onClose, projectId, projectName }: { opened: boolean; onClose(): void; projectId: number; projectName: string }) {
   const call = useApiCall();
   const { track } = useJobs();
-  const folder = usePickFolder();
   const [format, setFormat] = useState<ExportFormat>('png');
   const [kind, setKind] = useState<'corrected' | 'model'>('corrected');
   const [outDir, setOutDir] = useState('');
-  const [browsing, setBrowsing] = useState(false);
   const [starting, setStarting] = useState(false);
   const [jobId, setJobId] = useState<number | null>(null);
   const job = useJob(jobId);
@@ -51,10 +47,6 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
     };
   }, [opened]);
 
-  const chooseNative = async () => {
-    const p = await folder.pick();
-    if (p) setOutDir(withSubfolder(p));
-  };
   const start = async (e: FormEvent) => {
     e.preventDefault();
     if (!dir || running) return;
@@ -64,7 +56,6 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
     if (!r.ok) return; // every choice stays as it was
     track(r.value);
     setJobId(r.value.id);
-    setBrowsing(false);
   };
 
   return (
@@ -91,18 +82,7 @@ export function ExportDialog({ opened, onClose, projectId, projectName }: { open
             onChange={(e) => setOutDir(e.currentTarget.value)}
             styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
           />
-          <Group gap="xs">
-            {folder.native ? (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={chooseNative}>Choose folder…</Button>
-            ) : (
-              <Button variant="default" leftSection={<IconFolder size={14} />} onClick={() => setBrowsing((b) => !b)} aria-expanded={browsing}>
-                {browsing ? 'Hide folder browser' : 'Browse folders…'}
-              </Button>
-            )}
-          </Group>
-          {browsing && !folder.native && (
-            <FolderBrowser startPath={dir} pickFolderLabel="Export into a new folder here" onPickFolder={(p) => setOutDir(withSubfolder(p))} />
-          )}
+          <FolderChooser startPath={dir} pickLabel="Export into a new folder here" onPick={(p) => setOutDir(withSubfolder(p))} closeOnPick={false} />
           {job && <JobProgress job={job} hideResult />}
           {job?.state === 'done' && <ResultPath result={job.result} />}
           <Group justify="flex-end" gap="xs">
