@@ -26,9 +26,8 @@ import type { TrainVariant } from '../main/engine/train/clipseg-train-graph.ts';
 import { evaluateParams } from '../main/training/evaluate.ts';
 import { type ImageMetrics, summarize } from '../main/training/metrics.ts';
 import { defaultRecipe, type TrainRecipe } from '../main/training/recipe.ts';
-import { deriveSeed, mulberry32 } from '../main/common/rng.ts';
-import { syntheticSource } from '../main/training/synthetic-source.ts';
 import { trainRun } from '../main/training/train-run.ts';
+import { machine, paperDims, pct, round, TARGET_IMAGE_SIZE, targetSplit, testPrompts, timedLog } from './experiment-common.ts';
 
 const HELP = `usage: nice npx tsx scripts/experiment-adapters.ts [options]
 
@@ -82,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
   const dataSeed = intOption(values['data-seed'], 'data-seed', 2024, 0);
   const threads = values.threads ? intOption(values.threads, 'threads', 2, 1) : os.availableParallelism();
   const started = Date.now();
-  const log = (s: string): void => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}`);
+  const log = timedLog();
   keptDiscussion(out); // refuses a file it did not write before the long run, not after it
 
   const engine = new Engine({ provider: 'cpu', threads, log: () => {} });
@@ -91,19 +90,11 @@ async function main(argv: string[]): Promise<void> {
     const { config } = model;
     const size = model.preprocess.height;
     const total = parameterCount(expectedClipSegWeights(config));
-    // The paper's bottlenecks are sized for CLIP-B (vision 768, text 512, projection 512): DA 64,
-    // SA 512, conditional 256. Scaled by the same ratios to this model's widths.
-    const dims: Record<'dense' | 'shallow', AdapterDims> = {
-      dense: { adapter: Math.max(1, Math.round((config.vision.hiddenSize * 64) / 768)), cond: Math.round(config.projectionDim / 2) },
-      shallow: { adapter: Math.max(1, Math.round((config.vision.hiddenSize * 512) / 768)), cond: Math.round(config.projectionDim / 2) },
-    };
-    const source = (split: 'train' | 'val' | 'test', count: number) => syntheticSource({ domain: 'target', split, count, seed: dataSeed, imageSize: 256 }, model.preprocess);
-    const train = source('train', counts.train);
-    const val = source('val', counts.val);
-    const test = source('test', counts.test);
-    // one prompt per test image, the same for every variant and seed
-    const promptRng = mulberry32(deriveSeed(dataSeed, 'test prompts'));
-    const prompts = Array.from({ length: test.length }, (_, i) => test.prompt(i, promptRng));
+    const dims = paperDims(config);
+    const train = targetSplit(model, dataSeed, 'train', counts.train);
+    const val = targetSplit(model, dataSeed, 'val', counts.val);
+    const test = targetSplit(model, dataSeed, 'test', counts.test);
+    const prompts = testPrompts(test, dataSeed);
     log(`model ${modelDir}: ${total.toLocaleString('en')} parameters, input ${size}; target data ${counts.train}/${counts.val}/${counts.test} (seed ${dataSeed}); ${threads} threads`);
 
     const results: VariantResult[] = [];
@@ -144,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
     const wall = (Date.now() - started) / 1000;
     const command = `nice npx tsx scripts/experiment-adapters.ts${argv.length ? ` ${argv.join(' ')}` : ''}`;
     const json: Json = {
-      command, machine: machine(threads), model: modelDir, totalParameters: total, data: { domain: 'target', seed: dataSeed, imageSize: 256, inputSize: size, ...counts },
+      command, machine: machine(threads), model: modelDir, totalParameters: total, data: { domain: 'target', seed: dataSeed, imageSize: TARGET_IMAGE_SIZE, inputSize: size, ...counts },
       recipe: { maxEpochs, batch, note: 'defaultRecipe(variant) otherwise: AdamW wd 1e-3, clip 0.5, lr 1e-3 (3e-4 for sa-*), plateau ×0.3/5, early stopping patience 20 after min 10 epochs' },
       wallSeconds: wall,
       variants: results.map((v) => ({ ...v, summary: variantSummary(v), seeds: v.seeds.map(({ perImage, ...s }) => ({ ...s, perImageDice: perImage.map((m) => round(m.dice, 4)) })) })),
@@ -157,8 +148,6 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;
-const pct = (x: number): string => (x * 100).toFixed(2);
 
 function testSummary(scores: ImageMetrics[]): SeedResult['test'] {
   const out = {} as SeedResult['test'];
@@ -178,11 +167,6 @@ function variantSummary(v: VariantResult): Record<(typeof METRICS)[number], { me
     out[k] = { mean: pooled.mean, stdImages: pooled.std, stdSeeds: seeds.std };
   }
   return { ...out, seconds: summarize(v.seeds.map((s) => s.seconds)).mean };
-}
-
-function machine(threads: number): string {
-  const cpus = os.cpus();
-  return `${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores available (shared with other work), ${threads} engine threads, ${os.platform()} ${os.arch()}, Node ${process.version}, onnxruntime-node CPU`;
 }
 
 interface Json {
