@@ -13,19 +13,18 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
-import type { Locator, Page } from 'playwright-core';
-import * as nifti from 'nifti-reader-js';
-import type { ApiResult, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
-import { fromWireJson, toWireJson } from '../../main/contract/wire.ts';
+import type { Page } from 'playwright-core';
+import type { ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { makeGeometry } from '../../main/io/geometry.ts';
 import { encodeNifti } from '../../main/io/nifti.ts';
 import { withApp } from './helpers/app.ts';
+import { api, until, visible, settledShot, readNifti } from './helpers/page.ts';
 
 const SERIES_DIR = fileURLToPath(new URL('../fixtures/dicom-clinical/chest-ct/', import.meta.url));
 const PYTHON = '/usr/bin/python3'; // Debian's, with python3-pydicom (the pyenv python3 on PATH has none)
@@ -82,51 +81,6 @@ function stackAffine(slices: SourceFile[]): number[][] {
 }
 
 // ---- helpers shared with ui-flow's patterns -------------------------------------------------
-
-async function api<T>(url: string, op: string, body: unknown): Promise<T> {
-  const res = await fetch(new URL(`api/${op}`, url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: toWireJson(body) });
-  const r = fromWireJson(await res.text()) as ApiResult<T>;
-  if (!r.ok) throw new Error(`checking through the API: ${op} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      error = undefined;
-      if (ok(last)) return last;
-    } catch (e) {
-      error = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${error ? String(error) : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const visible = (l: Locator, timeout = 15_000) => l.waitFor({ state: 'visible', timeout });
-
-interface Dom {
-  document: { getAnimations(): { playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }[] };
-}
-
-/** A screenshot once transitions have ended (endless spinners left running). */
-async function settledShot(page: Page, save: (n: string) => Promise<string>, name: string): Promise<void> {
-  await page.waitForFunction(() => (globalThis as unknown as Dom).document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity), undefined, { timeout: 5_000 });
-  await save(name);
-}
-
-function readNifti(path: string): { header: nifti.NIFTI1 | nifti.NIFTI2; voxels: Uint8Array } {
-  const bytes = readFileSync(path);
-  let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
-  assert.ok(nifti.isNIFTI(data), `${path} is a NIfTI file`);
-  const header = nifti.readHeader(data)!;
-  return { header, voxels: new Uint8Array(nifti.readImage(header, data)) };
-}
 
 function near(actual: number[][], expected: number[][], what: string, tol = 1e-4): void {
   const bad = actual.flat().some((v, i) => Math.abs(v - expected.flat()[i]) > tol);

@@ -15,11 +15,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Locator, Page } from 'playwright-core';
-import type { ApiResult, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
-import { fromWireJson, toWireJson } from '../../main/contract/wire.ts';
+import type { ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
 import { withApp } from './helpers/app.ts';
+import { api, settledShot, until, visible } from './helpers/page.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/dicom-clinical/chest-ct/', import.meta.url));
 const STUDY = '1.2.826.0.1.3680043.10.1433.77.1';
@@ -79,34 +78,6 @@ before(async () => {
 after(async () => {
   await orthanc?.dispose();
 });
-
-async function api<T>(url: string, op: string, body: unknown): Promise<T> {
-  const res = await fetch(new URL(`api/${op}`, url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: toWireJson(body) });
-  const r = fromWireJson(await res.text()) as ApiResult<T>;
-  if (!r.ok) throw new Error(`checking through the API: ${op} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read().catch(() => last);
-    if (last !== undefined && ok(last)) return last;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const visible = (l: Locator, timeout = 15_000) => l.waitFor({ state: 'visible', timeout });
-
-interface Dom {
-  document: { getAnimations(): { playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }[] };
-}
-async function settledShot(page: Page, save: (n: string) => Promise<string>, name: string): Promise<void> {
-  await page.waitForFunction(() => (globalThis as unknown as Dom).document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity), undefined, { timeout: 5_000 });
-  await save(name);
-}
 
 test('PACS through the UI: connection added and tested in settings, Open from PACS, segment and correct, Send masks to PACS; the SEG is on Orthanc referencing the pulled series', { timeout: 300_000 }, async (t) => {
   await withApp(async ({ page, url, shot: save }) => {

@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decode, encode } from 'fast-png';
-import type { Locator } from 'playwright-core';
-import * as nifti from 'nifti-reader-js';
-import type { AdapterInfo, ApiResult, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
-import { fromWireJson, toWireJson } from '../../main/contract/wire.ts';
+import type { AdapterInfo, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { withApp } from './helpers/app.ts';
+import { api, readNifti, until, visible, type Dom } from './helpers/page.ts';
 
 // ---- the images: dark background, one bright rectangle each (known geometry) ----------------
 
@@ -81,24 +79,7 @@ function difference(actual: ArrayLike<number>, expected: ArrayLike<number>, what
   return n ? `${what}: ${n} pixels differ, e.g. ${bad.join('; ')}` : '';
 }
 
-/** A NIfTI file read with the independent nifti-reader-js. */
-function readNifti(path: string): { header: nifti.NIFTI1 | nifti.NIFTI2; voxels: Uint8Array } {
-  const bytes = readFileSync(path);
-  let data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (nifti.isCompressed(data)) data = nifti.decompress(data) as ArrayBuffer;
-  assert.ok(nifti.isNIFTI(data), `${path} is a NIfTI file`);
-  const header = nifti.readHeader(data)!;
-  return { header, voxels: new Uint8Array(nifti.readImage(header, data)) };
-}
-
 // ---- checking through the API (reads only) ------------------------------------------------
-
-async function api<T>(url: string, op: string, body: unknown): Promise<T> {
-  const res = await fetch(new URL(`api/${op}`, url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: toWireJson(body) });
-  const r = fromWireJson(await res.text()) as ApiResult<T>;
-  if (!r.ok) throw new Error(`checking through the API: ${op} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 async function currentMask(url: string, imageId: number, kind: 'model' | 'corrected'): Promise<(MaskRecord & MaskPixels) | null> {
   const records = await api<MaskRecord[]>(url, 'currentMasks', { imageId });
@@ -106,32 +87,7 @@ async function currentMask(url: string, imageId: number, kind: 'model' | 'correc
   return r ? api<MaskRecord & MaskPixels>(url, 'getMask', { maskId: r.id }) : null;
 }
 
-/** The bits of the DOM the page-side functions use (this tsconfig has Node's types, not the DOM's). */
-interface Dom {
-  document: { getAnimations(): { playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }[] };
-}
-
 // ---- waiting on the page ------------------------------------------------------------------
-
-/** Polls `read` until `ok` holds; fails with `what` and the last value seen. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      error = undefined;
-      if (ok(last)) return last;
-    } catch (e) {
-      error = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${error ? String(error) : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const visible = (l: Locator, timeout = 15_000) => l.waitFor({ state: 'visible', timeout });
 
 test('the whole flow through the UI: project, import, prompt, edit, accept, adapt, activate, export', { timeout: 240_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'delineate-ui-flow-'));
