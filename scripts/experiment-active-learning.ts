@@ -37,9 +37,9 @@ const HELP = `usage: nice npx tsx scripts/experiment-active-learning.ts [options
   --out FILE         markdown report whose "Active learning" section is rewritten (default docs/experiments.md);
                      the plot goes to FILE-active-learning.png, the JSON to FILE-active-learning.json
   --pool N           unlabelled pool: target train images (default 64)
-  --val N            validation images, for best-epoch selection (default 16)   --test N  test images (default 48)
-  --k N              corrections per round (default 4)     --rounds N  (default 5)
-  --epochs N         epochs per adapt run (default 20)      --lr X      (default 3e-3)
+  --val N            validation images, for best-epoch selection (default 16)   --test N  test images (default 64)
+  --k N              corrections per round (default 8)     --rounds N  (default 4)
+  --epochs N         epochs per adapt run (default 40)      --lr X      (default 3e-3)
   --seeds LIST       comma-separated (default 41,42,43)
   --data-seed N      target dataset seed (default 2024)
   --threads N        engine threads (default: all cores)`;
@@ -68,11 +68,11 @@ async function main(argv: string[]): Promise<void> {
   }, HELP);
   const modelDir = values.model ?? 'resources/demo/model';
   const out = values.out ?? 'docs/experiments.md';
-  const counts = { pool: intOption(values.pool, 'pool', 64, 1), val: intOption(values.val, 'val', 16, 1), test: intOption(values.test, 'test', 48, 1) };
-  const k = intOption(values.k, 'k', 4, 1);
-  const rounds = intOption(values.rounds, 'rounds', 5, 1);
+  const counts = { pool: intOption(values.pool, 'pool', 64, 1), val: intOption(values.val, 'val', 16, 1), test: intOption(values.test, 'test', 64, 1) };
+  const k = intOption(values.k, 'k', 8, 1);
+  const rounds = intOption(values.rounds, 'rounds', 4, 1);
   if (k * rounds > counts.pool) throw new UsageError(`--k ${k} × --rounds ${rounds} needs a pool of at least ${k * rounds}, got ${counts.pool}`);
-  const epochs = intOption(values.epochs, 'epochs', 20, 1);
+  const epochs = intOption(values.epochs, 'epochs', 40, 1);
   const lr = values.lr === undefined ? 3e-3 : Number(values.lr);
   if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got ${values.lr}`);
   const seeds = (values.seeds ?? '41,42,43').split(',').map((s) => intOption(s, 'seeds', 0, 0));
