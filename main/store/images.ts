@@ -41,7 +41,6 @@ export interface NewImage {
   slices?: readonly SliceSource[] | null;
 }
 
-
 /** Slice `index` of a stack, as {@link Images.slices} returns it. */
 export interface ImageSlice {
   index: number;
@@ -53,7 +52,6 @@ export interface ImageSlice {
   sopClassUid: string | null;
   position: number[] | null;
 }
-
 
 export interface Image {
   id: number;

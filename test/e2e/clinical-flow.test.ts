@@ -24,7 +24,7 @@ import type { ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../ma
 import { makeGeometry } from '../../main/io/geometry.ts';
 import { encodeNifti } from '../../main/io/nifti.ts';
 import { withApp } from './helpers/app.ts';
-import { api, until, visible, settledShot, readNifti } from './helpers/page.ts';
+import { api, capsule, readNifti, settledShot, stepper, until, visible } from './helpers/page.ts';
 
 const SERIES_DIR = fileURLToPath(new URL('../fixtures/dicom-clinical/chest-ct/', import.meta.url));
 const PYTHON = '/usr/bin/python3'; // Debian's, with python3-pydicom (the pyenv python3 on PATH has none)
@@ -87,23 +87,6 @@ function near(actual: number[][], expected: number[][], what: string, tol = 1e-4
   assert.ok(!bad, `${what}: ${JSON.stringify(actual)} is not ${JSON.stringify(expected)}`);
 }
 
-/** Pixels whose centre lies within r of the segment a–b (what a brush stroke covers), on a w × h grid. */
-function capsule(w: number, h: number, ax: number, ay: number, bx: number, by: number, r: number): Uint8Array {
-  const out = new Uint8Array(w * h);
-  const dx = bx - ax;
-  const dy = by - ay;
-  const len2 = dx * dx + dy * dy;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2));
-      const ex = x - (ax + t * dx);
-      const ey = y - (ay + t * dy);
-      if (ex * ex + ey * ey <= r * r) out[y * w + x] = 1;
-    }
-  }
-  return out;
-}
-
 function count(m: ArrayLike<number>): number {
   let n = 0;
   for (let i = 0; i < m.length; i++) if (m[i]) n++;
@@ -155,15 +138,7 @@ async function edgeLetters(page: Page): Promise<Record<string, string>> {
 
 test('clinical flow through the UI: a CT series with a localizer, Segment all slices, a corrected slice, NIfTI and DICOM SEG export', { timeout: 300_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'delineate-clinical-'));
-  const step = async (name: string, fn: () => Promise<void>) => {
-    const t0 = Date.now();
-    try {
-      await fn();
-    } catch (e) {
-      throw new Error(`step "${name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    t.diagnostic(`${name}: ${Date.now() - t0} ms`);
-  };
+  const step = stepper(t);
   // the fixture as pydicom reads it: the axial slices in their true order (by IPP along the normal)
   const files = python(READ_SOURCES, SERIES_DIR) as SourceFile[];
   const axial = files.filter((f) => !f.localizer);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
 import { withApp } from './helpers/app.ts';
-import { api, settledShot, until, visible } from './helpers/page.ts';
+import { api, settledShot, stepper, until, visible } from './helpers/page.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/dicom-clinical/chest-ct/', import.meta.url));
 const STUDY = '1.2.826.0.1.3680043.10.1433.77.1';
@@ -82,15 +82,7 @@ after(async () => {
 test('PACS through the UI: connection added and tested in settings, Open from PACS, segment and correct, Send masks to PACS; the SEG is on Orthanc referencing the pulled series', { timeout: 300_000 }, async (t) => {
   await withApp(async ({ page, url, shot: save }) => {
     const shot = (name: string) => settledShot(page, save, name);
-    const step = async (name: string, fn: () => Promise<void>) => {
-      const t0 = Date.now();
-      try {
-        await fn();
-      } catch (e) {
-        throw new Error(`step "${name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      t.diagnostic(`${name}: ${Date.now() - t0} ms`);
-    };
+    const step = stepper(t);
 
     await step('create a project', async () => {
       await page.getByRole('button', { name: 'New project' }).click();

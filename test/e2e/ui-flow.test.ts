@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { decode, encode } from 'fast-png';
 import type { AdapterInfo, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { withApp } from './helpers/app.ts';
-import { api, readNifti, until, visible, type Dom } from './helpers/page.ts';
+import { api, capsule, type Dom, readNifti, stepper, until, visible } from './helpers/page.ts';
 
 // ---- the images: dark background, one bright rectangle each (known geometry) ----------------
 
@@ -37,23 +37,6 @@ function shapeImage(r: Rect): Uint8Array {
 }
 
 // ---- independent expectations -------------------------------------------------------------
-
-/** Pixels whose centre (integer coordinates) lies within r of the segment a–b: what a brush stroke covers. */
-function capsule(ax: number, ay: number, bx: number, by: number, r: number): Uint8Array {
-  const out = new Uint8Array(W * H);
-  const dx = bx - ax;
-  const dy = by - ay;
-  const len2 = dx * dx + dy * dy;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2));
-      const ex = x - (ax + t * dx);
-      const ey = y - (ay + t * dy);
-      if (ex * ex + ey * ey <= r * r) out[y * W + x] = 1;
-    }
-  }
-  return out;
-}
 
 function rectMask(r: Rect): Uint8Array {
   const out = new Uint8Array(W * H);
@@ -92,15 +75,7 @@ async function currentMask(url: string, imageId: number, kind: 'model' | 'correc
 test('the whole flow through the UI: project, import, prompt, edit, accept, adapt, activate, export', { timeout: 240_000 }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'delineate-ui-flow-'));
   const started = Date.now();
-  const step = async (name: string, fn: () => Promise<void>) => {
-    const t0 = Date.now();
-    try {
-      await fn();
-    } catch (e) {
-      throw new Error(`step "${name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    t.diagnostic(`${name}: ${Date.now() - t0} ms`);
-  };
+  const step = stepper(t);
   try {
     const imagesDir = join(work, 'scans');
     mkdirSync(imagesDir);
@@ -204,8 +179,8 @@ test('the whole flow through the UI: project, import, prompt, edit, accept, adap
       };
       const pressed = (name: string) => page.getByRole('button', { name, exact: true }).getAttribute('aria-pressed');
       const BRUSH = 7;
-      const stroke = capsule(10, 50, 85, 50, BRUSH / 2);
-      const erased = capsule(48, 38, 48, 60, BRUSH / 2);
+      const stroke = capsule(W, H, 10, 50, 85, 50, BRUSH / 2);
+      const erased = capsule(W, H, 48, 38, 48, 60, BRUSH / 2);
       const painted = () => union(modelMask, stroke);
       const final = () => minus(painted(), erased);
 

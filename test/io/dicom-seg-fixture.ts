@@ -1,7 +1,11 @@
 // What scripts/make-dicom-seg-fixtures.sh wrote into test/fixtures/dicom-seg/, as the tests'
 // independent expectation: the oblique 5-slice CT series, its files in stack order, and masks.
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { contentHash } from '../../main/store/images.ts';
+import type { Store } from '../../main/store/store.ts';
+import { pydicomReadSeg, type PydicomSeg } from '../helpers/dicom-tools.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/dicom-seg/', import.meta.url));
 export const ROWS = 11;
@@ -25,4 +29,27 @@ export function patternMask(seed: number, empty = false): Uint8Array {
     }
   }
   return m;
+}
+
+/**
+ * The fixture series stored as one stack, as the series import would store it, with the source
+ * attributes pydicom (not Delineate) reads from its files.
+ */
+export function addFixtureStack(store: Store, projectId: number): { image: ReturnType<Store['images']['add']>; sources: PydicomSeg['sources'] } {
+  const sources = pydicomReadSeg('-', STACK).sources;
+  const image = store.images.add({
+    projectId,
+    sourcePath: `${FIXTURES}ct`,
+    contentHash: contentHash(new TextEncoder().encode(sources.map((s) => s.sopInstanceUID).join('\n'))),
+    fileName: 'oblique 5 slices',
+    width: COLUMNS,
+    height: ROWS,
+    frames: STACK.length,
+    modality: 'CT',
+    studyUid: sources[0].studyInstanceUID,
+    seriesUid: sources[0].seriesInstanceUID,
+    frameOfReferenceUid: sources[0].frameOfReferenceUID,
+    slices: STACK.map((path, k) => ({ sourcePath: path, sourceHash: contentHash(readFileSync(path)), sourceFrame: 0, sopInstanceUid: sources[k].sopInstanceUID, sopClassUid: sources[k].sopClassUID, position: sources[k].position })),
+  });
+  return { image, sources };
 }

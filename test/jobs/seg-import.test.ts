@@ -10,27 +10,11 @@ import { importDicomSeg, SegNotMatchedError } from '../../main/jobs/seg-import.t
 import { contentHash } from '../../main/store/images.ts';
 import type { Label } from '../../main/store/labels.ts';
 import type { Store } from '../../main/store/store.ts';
-import { pydicomReadSeg } from '../helpers/dicom-tools.ts';
 import { tempStore } from '../helpers/temp-store.ts';
-import { COLUMNS, FIXTURES, patternMask, ROWS, STACK } from '../io/dicom-seg-fixture.ts';
+import { addFixtureStack, COLUMNS, FIXTURES, patternMask, ROWS, STACK } from '../io/dicom-seg-fixture.ts';
 
-const sources = pydicomReadSeg('-', STACK).sources;
 
-function addStack(store: Store, projectId: number) {
-  return store.images.add({
-    projectId,
-    sourcePath: `${FIXTURES}ct`,
-    contentHash: contentHash(new TextEncoder().encode(sources.map((s) => s.sopInstanceUID).join('\n'))),
-    fileName: 'oblique 5 slices',
-    width: COLUMNS,
-    height: ROWS,
-    frames: STACK.length,
-    modality: 'CT',
-    studyUid: sources[0].studyInstanceUID,
-    seriesUid: sources[0].seriesInstanceUID,
-    slices: STACK.map((path, k) => ({ sourcePath: path, sourceHash: contentHash(readFileSync(path)), sourceFrame: 0, sopInstanceUid: sources[k].sopInstanceUID, sopClassUid: sources[k].sopClassUID, position: sources[k].position })),
-  });
-}
+const addStack = (store: Store, projectId: number) => addFixtureStack(store, projectId).image;
 
 /** The label lookup the import runner passes: by name without case, else created. */
 function labelFor(store: Store, projectId: number) {

@@ -3,6 +3,7 @@
 // reader.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 import * as nifti from 'nifti-reader-js';
 import type { Locator, Page } from 'playwright-core';
 import type { ApiResult } from '../../../main/contract/contract.ts';
@@ -55,4 +56,34 @@ export function readNifti(path: string): { header: nifti.NIFTI1 | nifti.NIFTI2; 
   assert.ok(nifti.isNIFTI(data), `${path} is a NIfTI file`);
   const header = nifti.readHeader(data)!;
   return { header, voxels: new Uint8Array(nifti.readImage(header, data)) };
+}
+
+/** Pixels whose centre lies within r of the segment a–b (what a brush stroke covers), on a w × h grid. */
+export function capsule(w: number, h: number, ax: number, ay: number, bx: number, by: number, r: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const dx = bx - ax;
+  const dy = by - ay;
+  const len2 = dx * dx + dy * dy;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2));
+      const ex = x - (ax + t * dx);
+      const ey = y - (ay + t * dy);
+      if (ex * ex + ey * ey <= r * r) out[y * w + x] = 1;
+    }
+  }
+  return out;
+}
+
+/** Named steps of a long UI test: a failure says which step, and each step's time goes to the report. */
+export function stepper(t: TestContext): (name: string, fn: () => Promise<void>) => Promise<void> {
+  return async (name, fn) => {
+    const t0 = Date.now();
+    try {
+      await fn();
+    } catch (e) {
+      throw new Error(`step "${name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    t.diagnostic(`${name}: ${Date.now() - t0} ms`);
+  };
 }

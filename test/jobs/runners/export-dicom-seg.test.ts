@@ -10,7 +10,7 @@ import { exportRunner } from '../../../main/jobs/runners/export.ts';
 import { contentHash } from '../../../main/store/images.ts';
 import { dciodvfy, pydicomReadSeg } from '../../helpers/dicom-tools.ts';
 import { tempDir, tempStore } from '../../helpers/temp-store.ts';
-import { COLUMNS, patternMask, ROWS, STACK } from '../../io/dicom-seg-fixture.ts';
+import { addFixtureStack, COLUMNS, patternMask, ROWS } from '../../io/dicom-seg-fixture.ts';
 import { greyPng, put, runJob } from './sources.ts';
 
 const bits = (m: Uint8Array) => Array.from(m, (v) => (v ? '1' : '0')).join('');
@@ -20,21 +20,8 @@ function project(t: TestContext) {
   const { store, dir: dataDir } = tempStore(t);
   const dir = tempDir(t, 'delineate-export-seg-');
   const { id: projectId } = store.projects.create('chest');
-  const sources = pydicomReadSeg('-', STACK).sources;
-  const ct = store.images.add({
-    projectId,
-    sourcePath: join(STACK[0], '..'),
-    contentHash: contentHash(new TextEncoder().encode(sources.map((s) => s.sopInstanceUID).join('\n'))),
-    fileName: 'oblique 5 slices',
-    width: COLUMNS,
-    height: ROWS,
-    frames: STACK.length,
-    modality: 'CT',
-    studyUid: sources[0].studyInstanceUID,
-    seriesUid: sources[0].seriesInstanceUID,
-    frameOfReferenceUid: sources[0].frameOfReferenceUID,
-    slices: STACK.map((path, k) => ({ sourcePath: path, sourceHash: contentHash(readFileSync(path)), sourceFrame: 0, sopInstanceUid: sources[k].sopInstanceUID, sopClassUid: sources[k].sopClassUID, position: sources[k].position })),
-  });
+  const { image: ct, sources } = addFixtureStack(store, projectId);
+
   const png = greyPng(4, 3, (i) => i * 9);
   const pngPath = put(join(dir, 'photo.png'), png.bytes) && join(dir, 'photo.png');
   const photo = store.images.add({ projectId, sourcePath: pngPath, contentHash: contentHash(png.bytes), fileName: 'photo.png', width: 4, height: 3 });
