@@ -183,14 +183,14 @@ export function createApi(deps: ApiDeps): DelineateApi {
     previewMask: (req) => result(async () => {
       const img = image(req.imageId);
       const inference = deps.inference();
-      const p = await inference.predict({ ...img, frameSource: (k) => store.images.frameSource(img.id, k) }, frameOf(img, req.frame), req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      const p = await inference.predict(store.images.readable(img), frameOf(img, req.frame), req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
       return { width: p.width, height: p.height, pixels: p.mask, threshold: p.threshold, cached: p.cached, ms: p.ms, modelId: inference.modelId, adapterId: p.adapterId };
     }),
     saveModelMask: (req) => result(async () => {
       const img = image(req.imageId);
       const frame = frameOf(img, req.frame);
       const labelId = labelCheck(img.projectId, req.labelId);
-      const p = await deps.inference().predict({ ...img, frameSource: (k) => store.images.frameSource(img.id, k) }, frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
+      const p = await deps.inference().predict(store.images.readable(img), frame, req.prompt, threshold(req.threshold), activeAdapter(img.projectId));
       return (store.masks.save({ imageId: img.id, labelId, frame, kind: 'model', width: p.width, height: p.height, pixels: p.mask, prompt: req.prompt, threshold: p.threshold, adapterId: p.adapterId }));
     }),
     saveCorrectedMask: (req) => result(() => {

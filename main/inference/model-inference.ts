@@ -6,6 +6,7 @@ import { Engine, type EngineOptions } from '../engine/runtime/engine.ts';
 import { type ClipSegModel, openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { logitsToMask, probabilities } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
+import type { FrameSource } from '../common/image-source.ts';
 import { loadImageFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
@@ -85,7 +86,7 @@ export class ModelInference implements InferenceService {
     for (const k of frames) if (!(Number.isInteger(k) && k >= 0 && k < image.frames)) throw new RangeError(`image ${image.id}: slice ${k} is outside 0..${image.frames - 1}`);
     const source: SliceSource = {
       name: `image ${image.id}`, width: image.width, height: image.height, slices: image.frames,
-      read: (k) => loadImageFrame(image.frameSource?.(k) ?? { path: image.sourcePath, contentHash: image.contentHash, frame: k }),
+      read: (k) => loadImageFrame(frameSourceOf(image, k)),
     };
     for (let i = 0; i < frames.length; i += framesPerTurn) {
       opts.signal?.throwIfAborted();
@@ -141,7 +142,7 @@ export class ModelInference implements InferenceService {
     const key = `${image.contentHash}:${frame}`;
     const cached = model.segmenter.hasImage(key);
     if (!cached) {
-      const raster = await loadImageFrame(image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame });
+      const raster = await loadImageFrame(frameSourceOf(image, frame));
       await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
     }
     return { key, cached };
@@ -177,3 +178,6 @@ export class ModelInference implements InferenceService {
     await engine?.close();
   }
 }
+
+/** Where frame k of an image is read from: the store's answer where given, else the image's own file. */
+const frameSourceOf = (image: SourceImage, frame: number): FrameSource => image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame };

@@ -245,6 +245,11 @@ export class Images {
     return this.q<[number], SliceRow>('SELECT slice, source_path, source_hash, source_frame, source_volume, sop_instance_uid, sop_class_uid, position FROM image_slices WHERE image_id = ? ORDER BY slice').all(imageId).map(toSlice);
   }
 
+  /** The image with where each of its frames is read from: what inference and the frame loaders take. */
+  readable(image: Image): Image & { frameSource(frame: number): FrameSource } {
+    return { ...image, frameSource: (frame: number) => this.frameSource(image.id, frame) };
+  }
+
   /**
    * Where frame `frame` of an image is read from (see {@link FrameSource}): its slice's file for a
    * stack, else its own file. NotFoundError for an unknown image; RangeError for a frame outside

@@ -189,7 +189,7 @@ export async function adapterReport(store: Store, predictor: MaskPredictor, adap
       const row: ImageScores[] = [];
       for (const prompt of m.all ? it.prompts : it.prompts.slice(0, 1)) {
         o.signal?.throwIfAborted();
-        const p = await predictor.predict({ ...it.image, frameSource: (k) => store.images.frameSource(it.image.id, k) }, it.frame, prompt, threshold, m.ref);
+        const p = await predictor.predict(store.images.readable(it.image), it.frame, prompt, threshold, m.ref);
         row.push(imageScores(imageMetrics(p.mask, it.target, it.image.width, it.image.height, it.spacing), mm));
         o.onProgress?.(++done, total);
       }
@@ -244,7 +244,7 @@ export async function galleryImage(store: Store, predictor: MaskPredictor, adapt
   const it = heldOutOf(store, a, o.projectId).items.find((x) => x.image.id === imageId && x.frame === frame);
   if (!it) throw new InvalidValueError('gallery image', `image ${imageId} slice ${frame} is not among adapter ${adapterId}'s held-out images`);
   const threshold = o.threshold ?? 0.5;
-  const image = { ...it.image, frameSource: (k: number) => store.images.frameSource(it.image.id, k) };
+  const image = store.images.readable(it.image);
   const base = await predictor.predict(image, frame, it.prompts[0], threshold, null);
   const adapted = await predictor.predict(image, frame, it.prompts[0], threshold, adapterRef(store, a));
   const raster = await loadImageFrame(store.images.frameSource(it.image.id, frame));

@@ -142,7 +142,7 @@ export function segmentBatchRunner(service: InferenceService): JobRunner {
       while (i + n < todo.length && todo[i + n].image.id === image.id) n++;
       const frames = todo.slice(i, i + n).map((it) => it.frame);
       i += n;
-      const withSource = { ...image, frameSource: (k: number) => store.images.frameSource(image.id, k) };
+      const withSource = store.images.readable(image);
       if (frames.length > 1 && service.predictFrames) {
         const left = new Set(frames);
         try {

@@ -108,7 +108,7 @@ export function suggestRunner(service: InferenceService): JobRunner {
     ctx.log(`scoring ${todo.length} slices for "${prompt}"${synonyms.length ? ` (synonyms: ${synonyms.map((s) => `"${s}"`).join(', ')})` : ''} with ${service.modelId}${active ? ` and adapter ${active.id} (${active.name})` : ', no adapter'}; ${all.length - items.length} corrected slices left out`);
 
     let done = items.length - todo.length;
-    const sourceOf = (image: Image): SourceImage => ({ ...image, frameSource: (k: number) => store.images.frameSource(image.id, k) });
+    const sourceOf = (image: Image): SourceImage => store.images.readable(image);
     const fail = (image: Image, frame: number, e: unknown): void => {
       if (!isSourceProblem(e)) throw e; // no model, a bad adapter, a dead engine: every slice would fail alike
       store.transaction(() => {
