@@ -6,6 +6,7 @@
 // otherwise weights are random with the rd64-refined architecture: timing does not depend on their
 // values, and the command runs on a machine that cannot download the checkpoint.
 
+import type { Precision } from '../contract/precision.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { type ClipSegConfig, parseClipSegConfig } from '../engine/model/config.ts';
@@ -18,7 +19,7 @@ import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts
 import type { Raster } from '../io/raster.ts';
 import { type Measurement, timeIt } from './harness.ts';
 
-export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string }
+export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string; precision?: Precision }
 
 /** CIDAS/clipseg-rd64-refined's architecture (HF defaults plus the refined head). */
 export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
@@ -72,10 +73,10 @@ function pixels(size: number, seed: number): Float32Array {
 export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
   try {
-    const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20 }) : undefined;
+    const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20, precision: o.precision }) : undefined;
     const config = model?.config ?? rd64Refined;
     const size = model?.preprocess.height ?? 352;
-    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20 });
+    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision });
     let n = 0;
     const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
     const detail = { size, threads: o.threads, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
@@ -97,7 +98,7 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
     const t = await timeIt(fn, o);
     detail.provider = engine.provider?.provider ?? 'unknown';
     const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-    return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, peak_rss_mib: peakRssMiB, ...detail }];
+    return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, precision: segmenter.precision, peak_rss_mib: peakRssMiB, ...detail }];
   } finally {
     await engine.close();
   }

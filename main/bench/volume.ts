@@ -6,6 +6,7 @@
 // included); run 16 and 64 slices in separate processes to see that the peak does not grow.
 
 import os from 'node:os';
+import type { Precision } from '../contract/precision.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
 import { parsePreprocessConfig } from '../engine/model/preprocess.ts';
@@ -15,7 +16,7 @@ import { segmentVolume, type SliceSource } from '../inference/volume-segment.ts'
 import { randomWeights, rd64Refined, syntheticTokenizer } from './clipseg.ts';
 import type { Measurement } from './harness.ts';
 
-export interface VolumeBenchOptions { threads: number; provider: ProviderPreference; batches: number[]; slices: number; size: number }
+export interface VolumeBenchOptions { threads: number; provider: ProviderPreference; batches: number[]; slices: number; size: number; precision?: Precision }
 
 /** A CT-like synthetic slice: a body disc with an organ that moves through the stack, plus noise. */
 export function syntheticSeries(slices: number, size: number): SliceSource {
@@ -48,7 +49,7 @@ export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]>
   try {
     const config = rd64Refined;
     const modelSize = 352;
-    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0 });
+    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0, precision: o.precision });
     const pre = parsePreprocessConfig({ size: { height: modelSize, width: modelSize }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
     const model = { segmenter, preprocess: pre };
     const source = syntheticSeries(o.slices, o.size);
@@ -67,7 +68,7 @@ export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]>
       const cpu = process.cpuUsage(cpu0);
       const cpuMsPerSlice = (cpu.user + cpu.system) / 1000 / o.slices;
       results.push({
-        bench: 'volume', median_ms: Math.round(ms), runs: 1, batch, slices: o.slices, slice_size: o.size,
+        bench: 'volume', median_ms: Math.round(ms), runs: 1, batch, precision: segmenter.precision, slices: o.slices, slice_size: o.size,
         slices_per_s: Math.round((o.slices / (ms / 1000)) * 100) / 100, per_slice_ms: Math.round(ms / o.slices),
         cpu_ms_per_slice: Math.round(cpuMsPerSlice), load_avg_1m: Math.round(os.loadavg()[0] * 100) / 100,
         peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024), mask_mib: Math.round(mask.byteLength / 2 ** 20),

@@ -6,9 +6,10 @@ import { formatMeasurement, type Measurement } from '../bench/harness.ts';
 import { benchTrain } from '../bench/train.ts';
 import { benchVolume } from '../bench/volume.ts';
 import { defaultVolumeBatch } from '../inference/volume-segment.ts';
+import { parsePrecision, type Precision } from '../contract/precision.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
-interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number }
+interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number; precision: Precision }
 
 const benches: Record<string, (o: BenchOptions) => Promise<Measurement[]>> = {
   block: benchBlock,
@@ -39,7 +40,7 @@ function batchesOption(value: string | undefined, name: string): number[] {
   return list;
 }
 
-const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--batch 1,4] [--provider cpu|cuda|webgpu|auto]
+const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--batch 1,4] [--provider cpu|cuda|webgpu|auto] [--precision fp32|int8]
        delineate bench volume [--slices 64] [--size 512] [--batch N[,N...]] [--json]
 
 NAME: ${Object.keys(benches).join(', ')}
@@ -54,6 +55,7 @@ NAME: ${Object.keys(benches).join(', ')}
           through segment's volume loop, --batch slices per vision run (default ${defaultVolumeBatch}); one
           timed pass after a one-batch warm-up; slices/s and peak RSS (the process's; with several
           --batch values the peak is the largest so far: time one per process to compare memory)
+--precision (encode, prompt, segment, volume): the vision tower's precision (default fp32).
 --model DIR (encode, prompt, segment): time a real checkpoint folder instead of random weights.
 --batch (train-*): the batch sizes to time, one measurement each (default 1,4); times are per step,
   per_sample_ms = step / batch, peak_rss_mib = the process's peak memory at that batch size.
@@ -61,7 +63,7 @@ Defaults: 2 threads, CPU provider; 20 runs after 3 warm-up runs (train-*: 5 afte
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values, flags, positionals } = parse(argv, {
-    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'string' },
+    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' },
     slices: { type: 'string' }, size: { type: 'string' },
   }, help, true);
   const name = positionals[0];
@@ -78,6 +80,15 @@ export async function benchCommand(argv: string[]): Promise<void> {
     size: intOption(values.size, 'size', 512),
     provider: providerOption(values.provider) ?? 'cpu',
     model: values.model,
+    precision: usagePrecision(values.precision),
   });
   for (const m of results) console.log(formatMeasurement(m, flags.json ?? false));
+}
+
+function usagePrecision(value: string | undefined): Precision {
+  try {
+    return parsePrecision(value ?? 'fp32', '--precision');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

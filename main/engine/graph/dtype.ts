@@ -1,14 +1,15 @@
 // Element types the IR knows, with their ONNX codes and host array types.
 
-export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'bool';
+export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int8' | 'bool';
 
-export type HostArray = Float32Array | Float64Array | BigInt64Array | Uint8Array | Uint16Array;
+export type HostArray = Float32Array | Float64Array | BigInt64Array | Int8Array | Uint8Array | Uint16Array;
 
 /** ONNX TensorProto.DataType codes. */
 export const onnxTypeCode: Record<DType, number> = {
   float32: 1,
   bool: 9,
   int64: 7,
+  int8: 3,
   float16: 10,
   float64: 11,
 };
@@ -22,6 +23,7 @@ export function hostMatches(dtype: DType, data: HostArray): boolean {
     case 'float64': return data instanceof Float64Array;
     case 'float16': return data instanceof Uint16Array;
     case 'int64': return data instanceof BigInt64Array;
+    case 'int8': return data instanceof Int8Array;
     case 'bool': return data instanceof Uint8Array;
   }
 }

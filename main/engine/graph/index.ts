@@ -10,3 +10,5 @@ export * from './ops/shape.ts';
 export * from './ops/matmul.ts';
 export * from './ops/normalization.ts';
 export * from './ops/conv.ts';
+export * from './ops/quantized.ts';
+export { type Int8Weight, int8Names, int8Source, quantizeLinearWeight } from './quantize.ts';

@@ -16,6 +16,8 @@ export interface OpDef {
   readonly type: string;
   readonly domain?: string;
   readonly attrTypes?: Record<string, AttrType>;
+  /** The ONNX node's input names from the IR inputs' (ops with positional optional inputs). */
+  onnxInputs?(names: string[]): string[];
   /** Output types from input types; throws a plain reason string (wrapped with context). */
   infer(inputs: readonly Tensor[], attrs: Attrs): TensorType[];
   /**
@@ -74,6 +76,12 @@ export class Graph {
    * code stays the same whether a graph trains adapters, the decoder or everything.
    */
   constructor(readonly floatType: DType = 'float32', readonly trainable?: (name: string) => boolean) {}
+
+  /**
+   * Which Linear layers (by name) the model code emits with int8 weights (the `int8` precision of
+   * an inference graph); none by default.
+   */
+  int8Linear: (name: string) => boolean = () => false;
 
   /** Runs `build` with `name` pushed on the scope path used in node names and errors. */
   scope<T>(name: string, build: () => T): T {

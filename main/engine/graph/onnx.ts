@@ -99,7 +99,7 @@ export function compile(outputs: Record<string, Tensor>, opts: { name?: string }
     name: `${n.name}#${n.id}`,
     opType: n.op.type,
     domain: n.op.domain ?? '',
-    input: n.inputs.map(nameOf),
+    input: n.op.onnxInputs ? n.op.onnxInputs(n.inputs.map(nameOf)) : n.inputs.map(nameOf),
     output: n.outputs.map(nameOf),
     attribute: encodeAttrs(n),
   }));
@@ -112,7 +112,7 @@ export function compile(outputs: Record<string, Tensor>, opts: { name?: string }
 
   const model = ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...[...new Set(nodes.flatMap((n) => n.op.domain ? [n.op.domain] : []))].map((domain) => ({ domain, version: 1 }))],
     producerName: 'delineate',
     graph: {
       name: opts.name ?? 'graph',
@@ -133,4 +133,41 @@ export function compile(outputs: Record<string, Tensor>, opts: { name?: string }
 /** Decodes ONNX bytes (used by tests and tools to inspect what was emitted). */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Array }) as Record<string, unknown>;
+}
+
+/** A fed param turned into an initializer: its bytes inline, or a range of an external data file. */
+export interface Initializer {
+  name: string;
+  dtype: DType;
+  dims: readonly number[];
+  data?: Uint8Array;
+  external?: { location: string; offset: number; length: number };
+}
+
+/**
+ * The model with some of its fed params embedded as initializers (so ONNX Runtime can pre-pack
+ * them, e.g. re-layout GEMM operands once instead of on every run) and its new signature.
+ */
+export function embedInitializers(graph: CompiledGraph, inits: readonly Initializer[]): CompiledGraph {
+  const byName = new Map(inits.map((i) => [i.name, i]));
+  for (const i of inits) {
+    const sig = graph.inputs.find((s) => s.name === i.name);
+    if (!sig || sig.kind !== 'param') throw new GraphBuildError(`embed: '${i.name}' is not a param of the graph`);
+    if (sig.dtype !== i.dtype || sig.shape.length !== i.dims.length || sig.shape.some((d, k) => d !== i.dims[k])) {
+      throw new GraphBuildError(`embed: '${i.name}' is ${i.dtype} [${i.dims.join(',')}], the graph takes ${sig.dtype} [${sig.shape.join(',')}]`);
+    }
+  }
+  const model = ModelProto.decode(graph.bytes) as unknown as { graph: { input: { name: string }[]; initializer: object[] } };
+  model.graph.input = model.graph.input.filter((v) => !byName.has(v.name));
+  for (const i of inits) {
+    model.graph.initializer.push(i.external
+      ? { name: i.name, dims: [...i.dims], dataType: onnxTypeCode[i.dtype], dataLocation: 1, externalData: Object.entries({ location: i.external.location, offset: String(i.external.offset), length: String(i.external.length) }).map(([key, value]) => ({ key, value })) }
+      : { name: i.name, dims: [...i.dims], dataType: onnxTypeCode[i.dtype], rawData: i.data });
+  }
+  return {
+    bytes: ModelProto.encode(model as never).finish(),
+    inputs: graph.inputs.filter((s) => !byName.has(s.name)),
+    outputs: graph.outputs,
+    nodeCount: graph.nodeCount,
+  };
 }

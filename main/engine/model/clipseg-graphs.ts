@@ -6,10 +6,11 @@
 import { add, compile, type CompiledGraph, type DType, Graph, type Tensor } from '../graph/index.ts';
 import { adapterBlock, type AdapterSet } from './adapters.ts';
 import type { LayerHooks } from './clip-encoder-layer.ts';
+import type { Precision } from '../../contract/precision.ts';
 import type { ClipSegConfig } from './config.ts';
 import { clipSegDecoder, decoderReduces } from './decoder.ts';
 import { textEncoder } from './text-tower.ts';
-import { patchGrid, visionActivations, type VisionHooks, visualPromptEmbedding } from './vision-tower.ts';
+import { patchGrid, VISION, visionActivations, type VisionHooks, visualPromptEmbedding } from './vision-tower.ts';
 
 /** Vision graph output k: decoder.reduces applied to the activation of block extractLayers[k]. */
 export const reducedName = (k: number): string => `reduced.${k}`;
@@ -18,6 +19,8 @@ export const activationName = (k: number): string => `activation.${k}`;
 
 export interface GraphShape {
   floatType?: DType;
+  /** int8: the vision encoder blocks' Linear layers run on int8 weights (vision graph only). */
+  precision?: Precision;
   /** VLSM-Adapter modules to place (their weights are params named as in the reference code) */
   adapters?: AdapterSet | null;
 }
@@ -70,6 +73,7 @@ export function conditionalAdapters(g: Graph, c: ClipSegConfig, conditional: Ten
 
 export function visionGraph(c: ClipSegConfig, o: GraphShape & { batch: number; size: number; raw?: boolean }): CompiledGraph {
   const g = new Graph(o.floatType);
+  if (o.precision === 'int8') g.int8Linear = (name) => name.startsWith(`${VISION}.encoder.layers.`);
   const pixels = g.input('pixel_values', g.floatType, [o.batch, c.vision.numChannels, o.size, o.size]);
   const acts = adaptedVisionActivations(g, c, pixels, o.adapters);
   const outputs = Object.fromEntries(decoderReduces(g, c, acts).map((a, k) => [reducedName(k), a]));

@@ -1,7 +1,8 @@
 // Opens a CLIPSeg model folder (HF snapshot layout) for inference: config, preprocessing, tokenizer
 // and weights, handed to a Segmenter on the given engine. Every file's problem is reported by name.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import type { Precision } from '../../contract/precision.ts';
 import { join } from 'node:path';
 import type { Engine } from '../runtime/engine.ts';
 import { type ClipSegConfig, ConfigError, parseClipSegConfig } from './config.ts';
@@ -43,13 +44,35 @@ export function readModelConfigs(dir: string): { config: ClipSegConfig; preproce
   return { config, preprocess };
 }
 
-export async function openClipSegModel(dir: string, engine: Engine, opts: { imageCacheBytes?: number } = {}): Promise<ClipSegModel> {
+export interface OpenModelOptions {
+  imageCacheBytes?: number;
+  precision?: Precision;
+  /**
+   * A folder for compiled models with the weights embedded (the data folder's graph cache): with
+   * it, a second start loads them from there and reads the checkpoint only if a graph is missing.
+   */
+  graphCacheDir?: string;
+}
+
+export async function openClipSegModel(dir: string, engine: Engine, opts: OpenModelOptions = {}): Promise<ClipSegModel> {
   const { config, preprocess } = readModelConfigs(dir);
   const tokenizer = ClipTokenizer.fromFolder(dir);
   if (tokenizer.vocabSize > config.text.vocabSize) {
     throw new ConfigError(`${dir}: the tokenizer has ${tokenizer.vocabSize} ids but the text model embeds only ${config.text.vocabSize}`);
   }
-  const weights = loadClipSegWeights(join(dir, 'model.safetensors'), config);
-  const segmenter = await Segmenter.create(engine, config, weights, tokenizer, { size: preprocess.height, imageCacheBytes: opts.imageCacheBytes });
+  const weightsPath = join(dir, 'model.safetensors');
+  const common = { size: preprocess.height, imageCacheBytes: opts.imageCacheBytes, precision: opts.precision };
+  const segmenter = opts.graphCacheDir
+    ? await Segmenter.create(engine, config, () => loadClipSegWeights(weightsPath, config), tokenizer, { ...common, graphCache: { dir: opts.graphCacheDir, modelId: weightsIdentity(weightsPath) } })
+    : await Segmenter.create(engine, config, loadClipSegWeights(weightsPath, config), tokenizer, common);
   return { dir, config, preprocess, tokenizer, segmenter };
+}
+
+/**
+ * Identifies a checkpoint file without reading its 600 MB: its real path, size and modification
+ * time (a replaced or re-downloaded file changes at least the last).
+ */
+export function weightsIdentity(path: string): string {
+  const st = statSync(path);
+  return `${realpathSync(path)}|${st.size}|${st.mtimeMs}`;
 }

@@ -3,7 +3,14 @@
 // compiled for the token-length buckets of text-feeds.ts, the path training and `eval` feed prompts
 // through too), and a new prompt on an open image runs only text + decoder.
 
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Precision } from '../../contract/precision.ts';
+import type { CompiledGraph } from '../graph/onnx.ts';
+import { int8Source } from '../graph/quantize.ts';
+import { hasCachedModel } from '../runtime/embedded-model.ts';
 import type { Engine } from '../runtime/engine.ts';
+import { runtimeVersion } from '../runtime/providers.ts';
 import { float32, type HostTensor } from '../runtime/host-tensor.ts';
 import { decoderGraph, reducedName, textGraph, visionGraph, visualPromptGraph } from './clipseg-graphs.ts';
 import type { ClipSegConfig } from './config.ts';
@@ -20,7 +27,21 @@ export interface SegmenterOptions {
   /** Bytes of cached image encodings (default 256 MiB: ~700 images at 352², 372 KiB each). */
   imageCacheBytes?: number;
   promptCacheEntries?: number;
+  /** The vision tower's precision (default fp32). */
+  precision?: Precision;
+  /**
+   * Where compiled models with their frozen weights embedded are kept between runs, and the
+   * identity of the weights they embed (a changed checkpoint is another id, so another file).
+   * Without it the models are built in memory at every start.
+   */
+  graphCache?: { dir: string; modelId: string };
 }
+
+/** The checkpoint's weights, or how to read them when a graph first needs them (none when every graph is cached). */
+export type WeightSource = Map<string, FloatTensor> | (() => Map<string, FloatTensor>);
+
+/** Bumped when the cached model layout changes, so old files are never read as new ones. */
+const CACHE_FORMAT = 'embedded-v1';
 
 /** The reduced activations of one image (extract order), each [1 + g², reduce_dim]. */
 export type ImageEncoding = Float32Array[];
@@ -33,6 +54,9 @@ export class Segmenter {
   private readonly promptFeeder: PromptFeeder;
   private adapters: { set: AdapterSet; names: string[]; id: number } | null = null;
   private nextAdapterId = 1;
+  private weightsLoaded: Promise<void> | null = null;
+  private precisionNow: Precision;
+  private readonly graphCache: SegmenterOptions['graphCache'];
 
   private constructor(
     private readonly engine: Engine,
@@ -40,7 +64,10 @@ export class Segmenter {
     tokenizer: PromptTokenizer,
     readonly size: number,
     opts: SegmenterOptions,
+    private weightSource: WeightSource | null,
   ) {
+    this.precisionNow = opts.precision ?? 'fp32';
+    this.graphCache = opts.graphCache;
     const grid = patchGrid(config, size);
     this.tokens = 1 + grid * grid;
     this.images = new LruCache(opts.imageCacheBytes ?? 256 * 2 ** 20, (a) => a.reduce((s, t) => s + t.byteLength, 0));
@@ -49,28 +76,95 @@ export class Segmenter {
   }
 
   /**
-   * Hands the checkpoint's weights to the engine (transferred, not copied: the caller's arrays are
-   * detached) together with the position table interpolated for `size`.
+   * A segmenter on `engine`. Given a map, the weights go to the engine at once (transferred, not
+   * copied: the caller's arrays are detached) — callers that train rely on that; given a reader,
+   * they are read only when a graph is not in the graph cache.
    */
-  static async create(engine: Engine, config: ClipSegConfig, weights: Map<string, FloatTensor>, tokenizer: PromptTokenizer, opts: SegmenterOptions): Promise<Segmenter> {
-    const grid = patchGrid(config, opts.size);
+  static async create(engine: Engine, config: ClipSegConfig, weights: WeightSource, tokenizer: PromptTokenizer, opts: SegmenterOptions): Promise<Segmenter> {
+    const s = new Segmenter(engine, config, tokenizer, opts.size, opts, weights);
+    if (weights instanceof Map) await s.ensureWeights();
+    return s;
+  }
+
+  /** The base weights in the engine, with the position table interpolated for `size`. */
+  ensureWeights(): Promise<void> {
+    if (!this.weightsLoaded) {
+      const source = this.weightSource;
+      this.weightSource = null;
+      if (!source) throw new Error('segmenter: the weights were already handed over');
+      this.weightsLoaded = this.sendWeights(source instanceof Map ? source : source());
+      this.weightsLoaded.catch(() => { this.weightsLoaded = null; this.weightSource = source; });
+    }
+    return this.weightsLoaded;
+  }
+
+  private async sendWeights(weights: Map<string, FloatTensor>): Promise<void> {
+    const grid = patchGrid(this.config, this.size);
     const pos = weights.get('clip.vision_model.embeddings.position_embedding.weight');
     if (!pos) throw new Error('weights lack clip.vision_model.embeddings.position_embedding.weight');
     const table = interpolatePositionTable(pos.data, pos.shape[0], pos.shape[1], grid);
-    const host: Record<string, HostTensor> = { [positionTableName(grid)]: { dtype: 'float32', dims: [1 + grid * grid, config.vision.hiddenSize], data: table } };
+    const host: Record<string, HostTensor> = { [positionTableName(grid)]: { dtype: 'float32', dims: [1 + grid * grid, this.config.vision.hiddenSize], data: table } };
     for (const [name, t] of weights) host[name] = float32(t.shape, t.data);
-    await engine.setWeights(host, { transfer: true });
-    return new Segmenter(engine, config, tokenizer, opts.size, opts);
+    await this.engine.setWeights(host, { transfer: true });
   }
 
-  private graph(key: string, build: () => Parameters<Engine['load']>[1]): Promise<unknown> {
+  /** The vision tower's precision for encodings from now on. */
+  get precision(): Precision { return this.precisionNow; }
+
+  /** Switches precision: encodings made at the other one are dropped, as are its vision graphs. */
+  async setPrecision(p: Precision): Promise<void> {
+    if (p === this.precisionNow) return;
+    this.precisionNow = p;
+    this.images.clear();
+    for (const k of [...this.loaded.keys()].filter((k) => k.startsWith('vision'))) {
+      this.loaded.delete(k);
+      await this.engine.release(k);
+    }
+  }
+
+  /** The cache file of a compiled graph: its bytes, what stays fed, the weights' identity and the runtime decide it. */
+  private cacheFile(name: string, graph: CompiledGraph, keepFed: string[]): string | undefined {
+    if (!this.graphCache) return undefined;
+    const h = createHash('sha256').update(graph.bytes);
+    for (const part of [keepFed.join(','), this.graphCache.modelId, runtimeVersion(), CACHE_FORMAT]) h.update(`\0${part}`);
+    return join(this.graphCache.dir, `${name.replace(/[^\w.-]/g, '_')}-${h.digest('hex').slice(0, 32)}.onnx`);
+  }
+
+  private graph(key: string, build: () => CompiledGraph): Promise<unknown> {
     let p = this.loaded.get(key);
     if (!p) {
-      p = this.engine.load(key, build());
+      p = this.loadGraph(key, build());
       this.loaded.set(key, p);
       p.catch(() => this.loaded.delete(key));
     }
     return p;
+  }
+
+  /**
+   * Loads a graph. With a graph cache every frozen weight is embedded and the model kept on disk
+   * (a later start reads no checkpoint); without one only int8 weights are embedded — ORT must see
+   * them as initializers to pre-pack them, while embedding fp32 weights measured no faster and
+   * held them twice in memory (docs/benchmarks.md).
+   */
+  private async loadGraph(key: string, graph: CompiledGraph): Promise<unknown> {
+    const adapterNames = this.adapters?.names ?? [];
+    const params = graph.inputs.filter((s) => s.kind === 'param').map((s) => s.name);
+    const cacheFile = this.cacheFile(key.replace(/@adapter\d+$/, '@adapter'), graph, adapterNames);
+    const keepFed = cacheFile ? adapterNames : params.filter((n) => !int8Source(n));
+    const embed = keepFed.length >= params.length && !cacheFile ? undefined : { keepFed, cacheFile };
+    if (!cacheFile || !hasCachedModel(cacheFile)) await this.ensureWeights();
+    try {
+      return await this.engine.load(key, graph, embed);
+    } catch (e) {
+      if (this.weightsLoaded) throw e;
+      // The cached model did not load (and the worker dropped it): rebuild it from the checkpoint.
+      await this.ensureWeights();
+      return this.engine.load(key, graph, embed);
+    }
+  }
+
+  private visionKey(batch: number): string {
+    return `vision${batch === 1 ? '' : `.b${batch}`}${this.precisionNow === 'fp32' ? '' : `.${this.precisionNow}`}`;
   }
 
   /** Graph cache key: graphs with adapters are other graphs. */
@@ -114,9 +208,10 @@ export class Segmenter {
     const c = this.config;
     const expected = c.vision.numChannels * this.size * this.size;
     if (pixels.length !== expected) throw new Error(`image '${key}': ${pixels.length} pixel values, the model takes ${expected} (${c.vision.numChannels}×${this.size}×${this.size})`);
-    const graphKey = this.key('vision');
+    const graphKey = this.key(this.visionKey(1));
     const adapters = this.adapter;
-    await this.graph(graphKey, () => visionGraph(c, { batch: 1, size: this.size, adapters }));
+    const precision = this.precisionNow;
+    await this.graph(graphKey, () => visionGraph(c, { batch: 1, size: this.size, adapters, precision }));
     const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
     this.images.set(key, acts);
@@ -137,9 +232,10 @@ export class Segmenter {
       if (p.length !== per) throw new Error(`image ${b} of the batch: ${p.length} pixel values, the model takes ${per} (${c.vision.numChannels}×${this.size}×${this.size})`);
       feed.set(p, b * per);
     });
-    const graphKey = this.key(batch === 1 ? 'vision' : `vision.b${batch}`);
+    const graphKey = this.key(this.visionKey(batch));
     const adapters = this.adapter;
-    await this.graph(graphKey, () => visionGraph(c, { batch, size: this.size, adapters }));
+    const precision = this.precisionNow;
+    await this.graph(graphKey, () => visionGraph(c, { batch, size: this.size, adapters, precision }));
     const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [batch, c.vision.numChannels, this.size, this.size], data: feed } }, { transfer: true });
     const n = this.tokens * c.reduceDim;
     const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CompiledGraph } from '../graph/onnx.ts';
+import type { EmbedOptions } from './embedded-model.ts';
 import { FeedError, type HostTensor, transferList } from './host-tensor.ts';
 import type { EngineSettings, Request, Response } from './protocol.ts';
 import type { ProviderChoice, ProviderPreference } from './providers.ts';
@@ -53,9 +54,12 @@ export class Engine {
     await this.call({ op: 'dropWeights', names });
   }
 
-  /** Loads a compiled graph under `key`; the first load picks the execution provider and logs it. */
-  async load(key: string, graph: CompiledGraph): Promise<ProviderChoice> {
-    const r = (await this.call({ op: 'load', key, graph }, [])) as { provider: ProviderChoice; log: string | null };
+  /**
+   * Loads a compiled graph under `key`; the first load picks the execution provider and logs it.
+   * With `embed`, its frozen params become initializers (see embedded-model.ts).
+   */
+  async load(key: string, graph: CompiledGraph, embed?: EmbedOptions): Promise<ProviderChoice> {
+    const r = (await this.call({ op: 'load', key, graph, embed }, [])) as { provider: ProviderChoice; log: string | null };
     if (r.log) this.log(r.log);
     this.provider = r.provider;
     return r.provider;

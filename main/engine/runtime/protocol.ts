@@ -1,6 +1,7 @@
 // Messages between the engine client (any thread) and the engine worker that owns ORT sessions.
 
 import type { CompiledGraph } from '../graph/onnx.ts';
+import type { EmbedOptions } from './embedded-model.ts';
 import type { HostTensor } from './host-tensor.ts';
 import type { ProviderPreference } from './providers.ts';
 
@@ -12,7 +13,7 @@ export interface EngineSettings {
 export type Request =
   | { op: 'setWeights'; weights: Record<string, HostTensor> }
   | { op: 'dropWeights'; names: string[] }
-  | { op: 'load'; key: string; graph: CompiledGraph }
+  | { op: 'load'; key: string; graph: CompiledGraph; embed?: EmbedOptions }
   | { op: 'run'; key: string; feeds: Record<string, HostTensor>; fetch?: string[] }
   | { op: 'release'; key: string };
 

@@ -62,3 +62,9 @@ export function formatChoice(c: ProviderChoice): string {
 }
 
 export { ort };
+
+/** The ONNX Runtime build in use (part of every cached model's key: another build may read models differently). */
+export function runtimeVersion(): string {
+  const v = (ort.env as { versions?: Record<string, string> }).versions;
+  return v ? Object.entries(v).map(([k, x]) => `${k}@${x}`).join(',') : 'onnxruntime-node';
+}

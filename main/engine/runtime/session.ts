@@ -8,6 +8,8 @@ import { candidates, ort, ortReason, type Provider, type ProviderChoice, type Pr
 
 export interface SessionOptions {
   provider?: ProviderPreference;
+  /** An ONNX file to load instead of `graph.bytes` (a cached model; `graph` gives its signature). */
+  file?: string;
   threads?: number;
   name?: string;
 }
@@ -36,7 +38,7 @@ export class GraphSession {
       const blocked = unavailableReason(p);
       if (blocked) { skipped.push({ provider: p, reason: blocked }); continue; }
       try {
-        const session = await ort.InferenceSession.create(graph.bytes, {
+        const session = await ort.InferenceSession.create((opts.file ?? graph.bytes) as Uint8Array, {
           executionProviders: sessionProviders(p) as never,
           intraOpNumThreads: opts.threads ?? os.availableParallelism(),
           interOpNumThreads: 1,

@@ -2,6 +2,9 @@
 // never blocks the caller's event loop. Every failure is answered with a named error.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CompiledGraph } from '../graph/onnx.ts';
+import { DerivedWeights } from './derived-weights.ts';
+import { type EmbedOptions, embeddedSignature, embedInMemory, hasCachedModel, removeCachedModel, writeCachedModel } from './embedded-model.ts';
 import { checkHostTensor, transferList, type HostTensor } from './host-tensor.ts';
 import type { Envelope, EngineSettings, Response } from './protocol.ts';
 import { formatChoice, type Provider } from './providers.ts';
@@ -25,8 +28,7 @@ async function handle(req: Envelope): Promise<{ result: unknown; transfer?: Arra
       return { result: weights.size };
     case 'load': {
       if (sessions.has(req.key)) throw new Error(`graph '${req.key}' is already loaded`);
-      // The first session decides the provider; later ones reuse it without probing again.
-      const session = await GraphSession.create(req.graph, weights, { provider: provider ?? settings.provider, threads: settings.threads, name: req.key });
+      const session = await openSession(req.key, req.graph, req.embed);
       const first = provider === null;
       provider = session.providerName;
       sessions.set(req.key, session);
@@ -44,6 +46,34 @@ async function handle(req: Envelope): Promise<{ result: unknown; transfer?: Arra
       return { result: null };
     }
   }
+}
+
+/** A session over `graph`: params fed from the store, or embedded (from the cache file when it is there). */
+async function openSession(key: string, graph: CompiledGraph, embed?: EmbedOptions): Promise<GraphSession> {
+  // The first session decides the provider; later ones reuse it without probing again.
+  const opts = { provider: provider ?? settings.provider, threads: settings.threads, name: key };
+  if (!embed) {
+    // Fed params the checkpoint does not hold (int8 forms) are made once and stored like the rest.
+    const derived = new DerivedWeights(weights);
+    for (const s of graph.inputs) {
+      if (s.kind !== 'param' || weights.has(s.name)) continue;
+      const made = derived.get(s.name);
+      if (made) weights.set(s.name, toOrt(made));
+    }
+    return GraphSession.create(graph, weights, opts);
+  }
+  const file = embed.cacheFile;
+  if (!file) return GraphSession.create(embedInMemory(graph, weights, embed), weights, opts);
+  const signature = embeddedSignature(graph, embed);
+  if (hasCachedModel(file)) {
+    try {
+      return await GraphSession.create(signature, weights, { ...opts, file });
+    } catch {
+      removeCachedModel(file); // unreadable (truncated, another ORT's format): rebuilt below
+    }
+  }
+  writeCachedModel(graph, weights, { ...embed, cacheFile: file });
+  return GraphSession.create(signature, weights, { ...opts, file });
 }
 
 parentPort!.on('message', (req: Envelope) => {
