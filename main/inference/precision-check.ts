@@ -17,13 +17,27 @@ export interface SampleAgreement {
   dice: number;
   /** max |Δlogit| / (max − min of the fp32 logits). */
   relativeLogitError: number;
+  /**
+   * false when both masks are specks (under {@link SPECK_FRACTION} of the pixels): the prompt names
+   * nothing in the image, and the Dice of a few stray pixels says nothing about agreement.
+   */
+  judged: boolean;
+}
+
+/** Masks smaller than this fraction of the image are not judged by Dice. */
+export const SPECK_FRACTION = 0.001;
+
+function positives(logits: Float32Array): number {
+  let n = 0;
+  for (const v of logits) if (v > 0) n++;
+  return n;
 }
 
 export interface PrecisionCheck {
   samples: SampleAgreement[];
   minDice: number;
   maxRelativeLogitError: number;
-  /** int8 may be used: every sample's Dice ≥ `threshold`. */
+  /** int8 may be used: every judged sample's Dice ≥ `threshold`. */
   int8Agrees: boolean;
   threshold: number;
   /** In words, for the app and the CLI. */
@@ -69,14 +83,18 @@ export async function checkInt8Fidelity(segmenter: Segmenter, samples: readonly 
   try {
     const fp32 = await logitsAt(segmenter, 'fp32', samples);
     const int8 = await logitsAt(segmenter, 'int8', samples);
-    const agreements = samples.map((s, k) => ({ name: s.name, prompt: s.prompt, dice: maskDice(fp32[k], int8[k]), relativeLogitError: relativeLogitError(fp32[k], int8[k]) }));
-    const minDice = Math.min(...agreements.map((a) => a.dice));
+    const agreements = samples.map((s, k) => ({
+      name: s.name, prompt: s.prompt, dice: maskDice(fp32[k], int8[k]), relativeLogitError: relativeLogitError(fp32[k], int8[k]),
+      judged: Math.max(positives(fp32[k]), positives(int8[k])) >= SPECK_FRACTION * fp32[k].length,
+    }));
+    const judged = agreements.filter((a) => a.judged);
+    const minDice = judged.length ? Math.min(...judged.map((a) => a.dice)) : 1;
     const maxRel = Math.max(...agreements.map((a) => a.relativeLogitError));
-    const worst = agreements.find((a) => a.dice === minDice)!;
+    const worst = judged.find((a) => a.dice === minDice);
     const int8Agrees = minDice >= threshold;
     const summary = int8Agrees
       ? `int8 agrees with fp32 on ${samples.length} sample${samples.length === 1 ? '' : 's'} (mask Dice ≥ ${minDice.toFixed(3)}, logits within ${(maxRel * 100).toFixed(2)} % of their range)`
-      : `int8 disagrees with fp32: mask Dice ${worst.dice.toFixed(3)} on ${worst.name} ("${worst.prompt}"), below ${threshold}; staying on fp32`;
+      : `int8 disagrees with fp32: mask Dice ${minDice.toFixed(3)} on ${worst!.name} ("${worst!.prompt}"), below ${threshold}; staying on fp32`;
     return { samples: agreements, minDice, maxRelativeLogitError: maxRel, int8Agrees, threshold, summary };
   } finally {
     await segmenter.setPrecision(before);
