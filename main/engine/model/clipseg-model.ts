@@ -1,6 +1,7 @@
 // Opens a CLIPSeg model folder (HF snapshot layout) for inference: config, preprocessing, tokenizer
 // and weights, handed to a Segmenter on the given engine. Every file's problem is reported by name.
 
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import type { Precision } from '../../contract/precision.ts';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export async function openClipSegModel(dir: string, engine: Engine, opts: OpenMo
   const weightsPath = join(dir, 'model.safetensors');
   const common = { size: preprocess.height, imageCacheBytes: opts.imageCacheBytes, precision: opts.precision };
   const segmenter = opts.graphCacheDir
-    ? await Segmenter.create(engine, config, () => loadClipSegWeights(weightsPath, config), tokenizer, { ...common, graphCache: { dir: opts.graphCacheDir, modelId: weightsIdentity(weightsPath) } })
+    ? await Segmenter.create(engine, config, () => loadClipSegWeights(weightsPath, config), tokenizer, { ...common, graphCache: { dir: join(opts.graphCacheDir, folderKey(dir)), modelId: weightsIdentity(weightsPath) } })
     : await Segmenter.create(engine, config, loadClipSegWeights(weightsPath, config), tokenizer, common);
   return { dir, config, preprocess, tokenizer, segmenter };
 }
@@ -74,5 +75,10 @@ export async function openClipSegModel(dir: string, engine: Engine, opts: OpenMo
  */
 export function weightsIdentity(path: string): string {
   const st = statSync(path);
-  return `${realpathSync(path)}|${st.size}|${st.mtimeMs}`;
+  return `${realpathSync(path)}|${st.size}|${st.mtime.getTime()}`; // whole ms: what every tool that copies times keeps
+}
+
+/** One cache subfolder per model folder, so one model's stale graphs can be pruned without touching another's. */
+function folderKey(dir: string): string {
+  return createHash('sha256').update(realpathSync(dir)).digest('hex').slice(0, 16);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Precision } from '../../contract/precision.ts';
 import type { CompiledGraph } from '../graph/onnx.ts';
 import { int8Source } from '../graph/quantize.ts';
-import { hasCachedModel } from '../runtime/embedded-model.ts';
+import { hasCachedModel, pruneCachedModels } from '../runtime/embedded-model.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { runtimeVersion } from '../runtime/providers.ts';
 import { float32, type HostTensor } from '../runtime/host-tensor.ts';
@@ -34,11 +34,13 @@ export interface SegmenterOptions {
    * identity of the weights they embed (a changed checkpoint is another id, so another file).
    * Without it the models are built in memory at every start.
    */
-  graphCache?: { dir: string; modelId: string };
+  graphCache?: { dir: string; modelId: string; /** default: the ONNX Runtime build in use */ runtime?: string };
 }
 
 /** The checkpoint's weights, or how to read them when a graph first needs them (none when every graph is cached). */
 export type WeightSource = Map<string, FloatTensor> | (() => Map<string, FloatTensor>);
+
+const cachePrefix = (graphName: string): string => `${graphName.replace(/[^\w.-]/g, '_')}-`;
 
 /** Bumped when the cached model layout changes, so old files are never read as new ones. */
 const CACHE_FORMAT = 'embedded-v1';
@@ -125,9 +127,10 @@ export class Segmenter {
   /** The cache file of a compiled graph: its bytes, what stays fed, the weights' identity and the runtime decide it. */
   private cacheFile(name: string, graph: CompiledGraph, keepFed: string[]): string | undefined {
     if (!this.graphCache) return undefined;
+    // one file name prefix per graph (its hash follows), so other versions of it can be pruned
     const h = createHash('sha256').update(graph.bytes);
-    for (const part of [keepFed.join(','), this.graphCache.modelId, runtimeVersion(), CACHE_FORMAT]) h.update(`\0${part}`);
-    return join(this.graphCache.dir, `${name.replace(/[^\w.-]/g, '_')}-${h.digest('hex').slice(0, 32)}.onnx`);
+    for (const part of [keepFed.join(','), this.graphCache.modelId, this.graphCache.runtime ?? runtimeVersion(), CACHE_FORMAT]) h.update(`\0${part}`);
+    return join(this.graphCache.dir, `${cachePrefix(name)}${h.digest('hex').slice(0, 32)}.onnx`);
   }
 
   private graph(key: string, build: () => CompiledGraph): Promise<unknown> {
@@ -152,9 +155,12 @@ export class Segmenter {
     const cacheFile = this.cacheFile(key.replace(/@adapter\d+$/, '@adapter'), graph, adapterNames);
     const keepFed = cacheFile ? adapterNames : params.filter((n) => !int8Source(n));
     const embed = keepFed.length >= params.length && !cacheFile ? undefined : { keepFed, cacheFile };
-    if (!cacheFile || !hasCachedModel(cacheFile)) await this.ensureWeights();
+    const hit = cacheFile !== undefined && hasCachedModel(cacheFile);
+    if (!hit) await this.ensureWeights();
     try {
-      return await this.engine.load(key, graph, embed);
+      const loaded = await this.engine.load(key, graph, embed);
+      if (cacheFile && !hit) pruneCachedModels(cacheFile, cachePrefix(key.replace(/@adapter\d+$/, '@adapter')));
+      return loaded;
     } catch (e) {
       if (this.weightsLoaded) throw e;
       // The cached model did not load (and the worker dropped it): rebuild it from the checkpoint.

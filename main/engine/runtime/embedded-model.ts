@@ -4,8 +4,8 @@
 // (page-aligned, so ORT maps them instead of copying) — and a later start loads it from there
 // without the checkpoint.
 
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { HostArray } from '../graph/dtype.ts';
 import { type CompiledGraph, embedInitializers, type Initializer } from '../graph/onnx.ts';
 import { DerivedWeights } from './derived-weights.ts';
@@ -69,6 +69,7 @@ export function writeCachedModel(graph: CompiledGraph, store: WeightStore, opts:
   const tmpData = `${dataFile}.${process.pid}.tmp`;
   const tmpModel = `${file}.${process.pid}.tmp`;
   const inits: Initializer[] = [];
+  mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(tmpData, 'w');
   try {
     let offset = 0;
@@ -101,4 +102,24 @@ export function writeCachedModel(graph: CompiledGraph, store: WeightStore, opts:
 export function removeCachedModel(file: string): void {
   rmSync(file, { force: true });
   rmSync(`${file}.weights`, { force: true });
+}
+
+/**
+ * Removes the other versions of one graph (files named `<prefix><hash>.onnx[.weights]` beside
+ * `keep`): a model folder's checkpoint changed, or another build wrote them. Leftover temporaries
+ * of an interrupted write go too.
+ */
+export function pruneCachedModels(keep: string, prefix: string): string[] {
+  const dir = dirname(keep);
+  const removed: string[] = [];
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return removed; }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    if (n === basename(keep) || n === `${basename(keep)}.weights`) continue;
+    if (!/\.onnx(\.weights)?(\.\d+\.tmp)?$/.test(n)) continue;
+    rmSync(join(dir, n), { force: true });
+    removed.push(n);
+  }
+  return removed;
 }
