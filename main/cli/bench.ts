@@ -3,13 +3,14 @@
 import { benchBlock } from '../bench/block.ts';
 import { benchClipSeg } from '../bench/clipseg.ts';
 import { formatMeasurement, type Measurement } from '../bench/harness.ts';
+import { benchStartup } from '../bench/startup.ts';
 import { benchTrain } from '../bench/train.ts';
 import { benchVolume } from '../bench/volume.ts';
 import { defaultVolumeBatch } from '../inference/volume-segment.ts';
 import { parsePrecision, type Precision } from '../contract/precision.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
-interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number; precision: Precision }
+interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number; precision: Precision; runsGiven: boolean }
 
 const benches: Record<string, (o: BenchOptions) => Promise<Measurement[]>> = {
   block: benchBlock,
@@ -19,6 +20,7 @@ const benches: Record<string, (o: BenchOptions) => Promise<Measurement[]>> = {
   'train-da': (o) => benchTrain('train-da', trainOptions(o)),
   'train-sa': (o) => benchTrain('train-sa', trainOptions(o)),
   'train-sa-cached': (o) => benchTrain('train-sa-cached', trainOptions(o)),
+  startup: (o) => benchStartup({ ...o, runs: o.runsGiven ? o.runs : 2 }),
   volume: (o) => {
     if (o.model) throw new UsageError('bench volume times the full-size architecture with random weights; --model does not apply');
     return benchVolume(o);
@@ -51,6 +53,8 @@ NAME: ${Object.keys(benches).join(', ')}
   train-da         one optimiser step of DA-VLC (dense adapters: forward and backward through both encoders)
   train-sa         one optimiser step of SA-VLC with the encoders run every step
   train-sa-cached  one optimiser step of SA-VLC on cached frozen encoder outputs (the CPU path)
+  startup fresh processes open --model DIR and write the first mask: the first start builds the
+          graph cache, the next --runs (default 2) load it; wall time from spawn to exit
   volume  whole-volume segmentation: a synthetic --slices × --size² series (default 64 × 512²)
           through segment's volume loop, --batch slices per vision run (default ${defaultVolumeBatch}); one
           timed pass after a one-batch warm-up; slices/s and peak RSS (the process's; with several
@@ -81,6 +85,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     provider: providerOption(values.provider) ?? 'cpu',
     model: values.model,
     precision: usagePrecision(values.precision),
+    runsGiven: values.runs !== undefined,
   });
   for (const m of results) console.log(formatMeasurement(m, flags.json ?? false));
 }

@@ -4,6 +4,7 @@
 // through too), and a new prompt on an open image runs only text + decoder.
 
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { join } from 'node:path';
 import type { Precision } from '../../contract/precision.ts';
 import type { CompiledGraph } from '../graph/onnx.ts';
@@ -43,7 +44,10 @@ export type WeightSource = Map<string, FloatTensor> | (() => Map<string, FloatTe
 const cachePrefix = (graphName: string): string => `${graphName.replace(/[^\w.-]/g, '_')}-`;
 
 /** Bumped when the cached model layout changes, so old files are never read as new ones. */
-const CACHE_FORMAT = 'embedded-v1';
+const CACHE_FORMAT = 'embedded-optimised-v2';
+
+/** ORT's fully optimised models may use kernels laid out for this CPU: a copied data folder must not reuse them elsewhere. */
+const cpuModel = (): string => `${os.arch()} ${os.cpus()[0]?.model ?? 'unknown cpu'}`;
 
 /** The reduced activations of one image (extract order), each [1 + g², reduce_dim]. */
 export type ImageEncoding = Float32Array[];
@@ -129,7 +133,7 @@ export class Segmenter {
     if (!this.graphCache) return undefined;
     // one file name prefix per graph (its hash follows), so other versions of it can be pruned
     const h = createHash('sha256').update(graph.bytes);
-    for (const part of [keepFed.join(','), this.graphCache.modelId, this.graphCache.runtime ?? runtimeVersion(), CACHE_FORMAT]) h.update(`\0${part}`);
+    for (const part of [keepFed.join(','), this.graphCache.modelId, this.graphCache.runtime ?? runtimeVersion(), this.engine.settings.provider, cpuModel(), CACHE_FORMAT]) h.update(`\0${part}`);
     return join(this.graphCache.dir, `${cachePrefix(name)}${h.digest('hex').slice(0, 32)}.onnx`);
   }
 

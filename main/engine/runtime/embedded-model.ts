@@ -4,7 +4,7 @@
 // (page-aligned, so ORT maps them instead of copying) — and a later start loads it from there
 // without the checkpoint.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { HostArray } from '../graph/dtype.ts';
 import { type CompiledGraph, embedInitializers, type Initializer } from '../graph/onnx.ts';
@@ -98,6 +98,29 @@ export function writeCachedModel(graph: CompiledGraph, store: WeightStore, opts:
   renameSync(tmpModel, file);
 }
 
+/**
+ * Builds the cached model of `graph` at `file`: the weights embedded (written as external data
+ * in a private build folder), then ONNX Runtime's optimised form of it saved by `optimise` (a
+ * session created with its optimised-model path — that session is returned for use), then both
+ * files renamed into place, weights first.
+ */
+export async function buildCachedModel<S>(graph: CompiledGraph, store: WeightStore, opts: EmbedOptions & { cacheFile: string }, optimise: (raw: string, out: { save: string; weights: string }) => Promise<S>): Promise<S> {
+  const file = opts.cacheFile;
+  mkdirSync(dirname(file), { recursive: true });
+  const build = mkdtempSync(join(dirname(file), '.build-'));
+  try {
+    const raw = join(build, 'embedded.onnx');
+    writeCachedModel(graph, store, { ...opts, cacheFile: raw });
+    const weights = `${basename(file)}.weights`;
+    const session = await optimise(raw, { save: join(build, basename(file)), weights });
+    renameSync(join(build, weights), `${file}.weights`);
+    renameSync(join(build, basename(file)), file);
+    return session;
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+}
+
 /** Removes a cached model (e.g. one ORT could not load). */
 export function removeCachedModel(file: string): void {
   rmSync(file, { force: true });
@@ -106,8 +129,8 @@ export function removeCachedModel(file: string): void {
 
 /**
  * Removes the other versions of one graph (files named `<prefix><hash>.onnx[.weights]` beside
- * `keep`): a model folder's checkpoint changed, or another build wrote them. Leftover temporaries
- * of an interrupted write go too.
+ * `keep`): a model folder's checkpoint changed, or another build wrote them. Build folders left by
+ * an interrupted start go too (called right after this process's build, so none is in use).
  */
 export function pruneCachedModels(keep: string, prefix: string): string[] {
   const dir = dirname(keep);
@@ -115,9 +138,11 @@ export function pruneCachedModels(keep: string, prefix: string): string[] {
   let names: string[];
   try { names = readdirSync(dir); } catch { return removed; }
   for (const n of names) {
+    // build folders of a start that was killed (a live one is the current process's own)
+    if (n.startsWith('.build-')) { removed.push(n); rmSync(join(dir, n), { recursive: true, force: true }); continue; }
     if (!n.startsWith(prefix)) continue;
     if (n === basename(keep) || n === `${basename(keep)}.weights`) continue;
-    if (!/\.onnx(\.weights)?(\.\d+\.tmp)?$/.test(n)) continue;
+    if (!/\.onnx(\.weights)?$/.test(n)) continue;
     rmSync(join(dir, n), { force: true });
     removed.push(n);
   }

@@ -34,9 +34,12 @@ export class Engine {
   private readonly log: (line: string) => void;
   /** The execution provider in use, once the first graph is loaded. */
   provider: ProviderChoice | null = null;
+  /** What the worker was started with (provider preference, threads). */
+  readonly settings: EngineSettings;
 
   constructor(opts: EngineOptions = {}) {
     const settings: EngineSettings = { provider: opts.provider ?? envProvider() ?? 'auto', threads: opts.threads ?? os.availableParallelism() };
+    this.settings = settings;
     this.log = opts.log ?? ((line) => process.stderr.write(`[delineate] ${line}\n`));
     this.worker = new Worker(opts.entry ?? new URL('./worker-entry.mjs', import.meta.url), { workerData: settings });
     this.worker.on('message', (msg: Response) => this.settle(msg));

@@ -10,6 +10,12 @@ export interface SessionOptions {
   provider?: ProviderPreference;
   /** An ONNX file to load instead of `graph.bytes` (a cached model; `graph` gives its signature). */
   file?: string;
+  /**
+   * `load`: the file was saved already optimised (run it as it is: re-optimising costs seconds,
+   * mostly constant-folding weight transposes); `save`: write the optimised model there, with its
+   * initializers in the external file `weights` (a name beside it).
+   */
+  optimized?: { load: true } | { save: string; weights: string };
   threads?: number;
   name?: string;
 }
@@ -44,12 +50,18 @@ export class GraphSession {
           interOpNumThreads: 1,
           // ORT's extended fusions (QuickGelu, …) have float32 kernels only and would break the
           // float64 graphs used for exact checks, so those run with the basic rewrites.
-          graphOptimizationLevel: graph.inputs.some((i) => i.dtype === 'float64') ? 'basic' : 'all',
+          graphOptimizationLevel: opts.optimized && 'load' in opts.optimized ? 'disabled' : graph.inputs.some((i) => i.dtype === 'float64') ? 'basic' : 'all',
           logSeverityLevel: 3,
+          ...(opts.optimized && 'save' in opts.optimized ? { optimizedModelFilePath: opts.optimized.save } : {}),
           // Each session has its own intra-op pool; spinning threads of the session that just
           // finished would steal the cores from the next one (text → decoder ran 2× slower; a
           // single ViT block runs no slower without spinning).
-          extra: { session: { intra_op: { allow_spinning: '0' } } },
+          extra: {
+            session: {
+              intra_op: { allow_spinning: '0' },
+              ...(opts.optimized && 'save' in opts.optimized ? { optimized_model_external_initializers_file_name: opts.optimized.weights, optimized_model_external_initializers_min_size_in_bytes: '1024' } : {}),
+            },
+          },
         });
         return new GraphSession(name, graph, { provider: p, skipped }, session, weights);
       } catch (e) {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CompiledGraph } from '../graph/onnx.ts';
 import { DerivedWeights } from './derived-weights.ts';
-import { type EmbedOptions, embeddedSignature, embedInMemory, hasCachedModel, removeCachedModel, writeCachedModel } from './embedded-model.ts';
+import { buildCachedModel, type EmbedOptions, embeddedSignature, embedInMemory, hasCachedModel, removeCachedModel } from './embedded-model.ts';
 import { checkHostTensor, transferList, type HostTensor } from './host-tensor.ts';
 import type { Envelope, EngineSettings, Response } from './protocol.ts';
 import { formatChoice, type Provider } from './providers.ts';
@@ -67,13 +67,12 @@ async function openSession(key: string, graph: CompiledGraph, embed?: EmbedOptio
   const signature = embeddedSignature(graph, embed);
   if (hasCachedModel(file)) {
     try {
-      return await GraphSession.create(signature, weights, { ...opts, file });
+      return await GraphSession.create(signature, weights, { ...opts, file, optimized: { load: true } });
     } catch {
       removeCachedModel(file); // unreadable (truncated, another ORT's format): rebuilt below
     }
   }
-  writeCachedModel(graph, weights, { ...embed, cacheFile: file });
-  return GraphSession.create(signature, weights, { ...opts, file });
+  return buildCachedModel(graph, weights, { ...embed, cacheFile: file }, (raw, out) => GraphSession.create(signature, weights, { ...opts, file: raw, optimized: out }));
 }
 
 parentPort!.on('message', (req: Envelope) => {
