@@ -14,6 +14,7 @@ import { expectedClipSegWeights } from '../engine/model/weights.ts';
 import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import type { FloatTensor } from '../engine/model/safetensors.ts';
 import { Segmenter } from '../engine/model/segmenter.ts';
+import { visionGraph } from '../engine/model/clipseg-graphs.ts';
 import type { PromptTokenizer } from '../engine/model/text-feeds.ts';
 import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts';
 import type { Raster } from '../io/raster.ts';
@@ -79,7 +80,11 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
     const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision });
     let n = 0;
     const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
-    const detail = { size, threads: o.threads, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
+    // the vision tower's weights as the session holds them (int8 values + scales, or fp32)
+    const dtypeBytes = { float32: 4, int8: 1 } as Record<string, number>;
+    const visionWeightMiB = Math.round(visionGraph(config, { batch: 1, size, precision: segmenter.precision }).inputs
+      .filter((s) => s.kind === 'param').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (dtypeBytes[s.dtype] ?? 8), 0) / 2 ** 20 * 10) / 10;
+    const detail = { size, threads: o.threads, vision_weights_mib: visionWeightMiB, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
     let fn: () => Promise<unknown>;
     if (which === 'encode') {
       fn = () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));

@@ -33,8 +33,10 @@ export async function startupRun(o: StartupRun): Promise<Record<string, number |
     const model = await openClipSegModel(o.model, engine, { graphCacheDir: o.graphCacheDir, precision: o.precision });
     const opened = sinceStart();
     const image = testImage();
-    await model.segmenter.encodeImage('image', preprocess(image, model.preprocess));
-    const logits = await model.segmenter.logits('image', 'a liver in a CT scan');
+    const prompt = 'a liver in a CT scan';
+    // as `segment` and the app do: the prompt's graphs load while the image encodes
+    await Promise.all([model.segmenter.encodeImage('image', preprocess(image, model.preprocess)), model.segmenter.embedText(prompt)]);
+    const logits = await model.segmenter.logits('image', prompt);
     const size = model.preprocess.height;
     const mask = logitsToMask(logits, size, size, image.height, image.width);
     writeFileSync(o.out, encodePng({ width: image.width, height: image.height, channels: 1, bitDepth: 8, data: mask.map((v) => v * 255) }));

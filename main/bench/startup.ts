@@ -4,7 +4,7 @@
 // Each start is a new `node` process, timed from spawn to exit by this process.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +28,17 @@ export async function benchStartup(o: StartupBenchOptions): Promise<Measurement[
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.status !== 0) throw new Error(`start ${k + 1} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       const phases = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
-      results.push({ bench: k === 0 ? 'startup-first' : 'startup-cached', median_ms: Math.round(ms), runs: 1, batch: 1, precision: o.precision, threads: o.threads, ...phases, model: o.model });
+      results.push({ bench: k === 0 ? 'startup-first' : 'startup-cached', median_ms: Math.round(ms), runs: 1, batch: 1, precision: o.precision, threads: o.threads, ...phases, cache_mib: cacheMiB(join(root, 'graphs')), model: o.model });
     }
     return results;
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** MiB the graph cache holds on disk (ONNX files, weights and ORT's pre-packed copies). */
+function cacheMiB(dir: string): number {
+  let bytes = 0;
+  for (const sub of readdirSync(dir)) for (const f of readdirSync(join(dir, sub))) bytes += statSync(join(dir, sub, f)).size;
+  return Math.round(bytes / 2 ** 20);
 }

@@ -44,7 +44,7 @@ export type WeightSource = Map<string, FloatTensor> | (() => Map<string, FloatTe
 const cachePrefix = (graphName: string): string => `${graphName.replace(/[^\w.-]/g, '_')}-`;
 
 /** Bumped when the cached model layout changes, so old files are never read as new ones. */
-const CACHE_FORMAT = 'embedded-optimised-v2';
+const CACHE_FORMAT = 'embedded-optimised-prepacked-v3';
 
 /** ORT's fully optimised models may use kernels laid out for this CPU: a copied data folder must not reuse them elsewhere. */
 const cpuModel = (): string => `${os.arch()} ${os.cpus()[0]?.model ?? 'unknown cpu'}`;

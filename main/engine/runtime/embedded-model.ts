@@ -7,6 +7,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { HostArray } from '../graph/dtype.ts';
+import { processAlive } from '../../fs/process-alive.ts';
 import { type CompiledGraph, embedInitializers, type Initializer } from '../graph/onnx.ts';
 import { DerivedWeights } from './derived-weights.ts';
 import type { HostTensor } from './host-tensor.ts';
@@ -107,7 +108,7 @@ export function writeCachedModel(graph: CompiledGraph, store: WeightStore, opts:
 export async function buildCachedModel<S>(graph: CompiledGraph, store: WeightStore, opts: EmbedOptions & { cacheFile: string }, optimise: (raw: string, out: { save: string; weights: string }) => Promise<S>): Promise<S> {
   const file = opts.cacheFile;
   mkdirSync(dirname(file), { recursive: true });
-  const build = mkdtempSync(join(dirname(file), '.build-'));
+  const build = mkdtempSync(join(dirname(file), `.build-${process.pid}-`));
   try {
     const raw = join(build, 'embedded.onnx');
     writeCachedModel(graph, store, { ...opts, cacheFile: raw });
@@ -130,7 +131,7 @@ export function removeCachedModel(file: string): void {
 /**
  * Removes the other versions of one graph (files named `<prefix><hash>.onnx[.weights]` beside
  * `keep`): a model folder's checkpoint changed, or another build wrote them. Build folders left by
- * an interrupted start go too (called right after this process's build, so none is in use).
+ * a process that died go too.
  */
 export function pruneCachedModels(keep: string, prefix: string): string[] {
   const dir = dirname(keep);
@@ -138,8 +139,12 @@ export function pruneCachedModels(keep: string, prefix: string): string[] {
   let names: string[];
   try { names = readdirSync(dir); } catch { return removed; }
   for (const n of names) {
-    // build folders of a start that was killed (a live one is the current process's own)
-    if (n.startsWith('.build-')) { removed.push(n); rmSync(join(dir, n), { recursive: true, force: true }); continue; }
+    // build folders of a process that was killed (a live process's, this one's included, may be in use)
+    const builder = /^\.build-(\d+)-/.exec(n);
+    if (builder) {
+      if (!processAlive(Number(builder[1]))) { removed.push(n); rmSync(join(dir, n), { recursive: true, force: true }); }
+      continue;
+    }
     if (!n.startsWith(prefix)) continue;
     if (n === basename(keep) || n === `${basename(keep)}.weights`) continue;
     if (!/\.onnx(\.weights)?$/.test(n)) continue;
