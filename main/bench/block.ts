@@ -60,7 +60,7 @@ export async function benchBlock(o: BlockBenchOptions): Promise<Measurement[]> {
     const a = filled([1, t, c.hiddenSize], 1, 2);
     const mmTime = await timeIt(() => mm.run({ a }), o);
     const mmFlops = 2 * t * c.hiddenSize * c.intermediateSize;
-    results.push({ bench: 'matmul', median_ms: mmTime.median, runs: o.runs, batch: 1, gflops: gflopsPerSecond(mmFlops, mmTime.median), flops: mmFlops, shape: `[1,${t},${c.hiddenSize}]x[${c.hiddenSize},${c.intermediateSize}]`, provider, ...detail });
+    results.push({ bench: 'matmul', median_ms: mmTime.median, runs: o.runs, batch: 1, precision: 'fp32', gflops: gflopsPerSecond(mmFlops, mmTime.median), flops: mmFlops, shape: `[1,${t},${c.hiddenSize}]x[${c.hiddenSize},${c.intermediateSize}]`, provider, ...detail });
 
     // The layer, weights in the shared store as they are for CLIPSeg.
     const g = new Graph();
@@ -82,11 +82,11 @@ export async function benchBlock(o: BlockBenchOptions): Promise<Measurement[]> {
     const xs = filled([1, t, c.hiddenSize], 1, 3);
     const flops = blockFlops(t, c);
     const fwd = await timeIt(() => forward.run({ x: xs }), o);
-    results.push({ bench: 'block-forward', median_ms: fwd.median, runs: o.runs, batch: 1, gflops: gflopsPerSecond(flops.forward, fwd.median), flops: flops.forward, provider, ...detail });
+    results.push({ bench: 'block-forward', median_ms: fwd.median, runs: o.runs, batch: 1, precision: 'fp32', gflops: gflopsPerSecond(flops.forward, fwd.median), flops: flops.forward, provider, ...detail });
     const dys = filled([1, t, c.hiddenSize], 1, 4);
     const bwd = await timeIt(() => fwdBwd.run({ x: xs, dy: dys }), o);
     const total = flops.forward + flops.backward;
-    results.push({ bench: 'block-backward', median_ms: bwd.median, runs: o.runs, batch: 1, gflops: gflopsPerSecond(total, bwd.median), flops: total, measures: 'forward + activation gradient, weights frozen', provider, ...detail });
+    results.push({ bench: 'block-backward', median_ms: bwd.median, runs: o.runs, batch: 1, precision: 'fp32', gflops: gflopsPerSecond(total, bwd.median), flops: total, measures: 'forward + activation gradient, weights frozen', provider, ...detail });
     return results;
   } finally {
     for (const s of sessions) await s.release();

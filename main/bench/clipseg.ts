@@ -6,6 +6,9 @@
 // otherwise weights are random with the rd64-refined architecture: timing does not depend on their
 // values, and the command runs on a machine that cannot download the checkpoint.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Precision } from '../contract/precision.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
@@ -20,7 +23,11 @@ import { parsePreprocessConfig, preprocess } from '../engine/model/preprocess.ts
 import type { Raster } from '../io/raster.ts';
 import { type Measurement, timeIt } from './harness.ts';
 
-export interface ClipSegBenchOptions { threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string; precision?: Precision }
+export interface ClipSegBenchOptions {
+  threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string; precision?: Precision;
+  /** Feed the frozen weights per run (the path before the graph cache) instead of the app's embedded, pre-packed models. */
+  fed?: boolean;
+}
 
 /** CIDAS/clipseg-rd64-refined's architecture (HF defaults plus the refined head). */
 export const rd64Refined: ClipSegConfig = parseClipSegConfig({ model_type: 'clipseg', use_complex_transposed_convolution: true });
@@ -73,18 +80,22 @@ function pixels(size: number, seed: number): Float32Array {
 
 export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
+  // the app's path: models with the weights embedded and pre-packed, from a graph cache (built
+  // here, before the timed runs, in a temporary folder)
+  const cacheDir = o.fed ? undefined : mkdtempSync(join(tmpdir(), 'delineate-bench-graphs-'));
   try {
-    const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20, precision: o.precision }) : undefined;
+    const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20, precision: o.precision, graphCacheDir: cacheDir }) : undefined;
     const config = model?.config ?? rd64Refined;
     const size = model?.preprocess.height ?? 352;
-    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision });
+    const graphCache = cacheDir ? { dir: cacheDir, modelId: 'random weights, seed 12345' } : undefined;
+    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision, graphCache });
     let n = 0;
     const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
     // the vision tower's weights as the session holds them (int8 values + scales, or fp32)
     const dtypeBytes = { float32: 4, int8: 1 } as Record<string, number>;
     const visionWeightMiB = Math.round(visionGraph(config, { batch: 1, size, precision: segmenter.precision }).inputs
       .filter((s) => s.kind === 'param').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (dtypeBytes[s.dtype] ?? 8), 0) / 2 ** 20 * 10) / 10;
-    const detail = { size, threads: o.threads, vision_weights_mib: visionWeightMiB, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
+    const detail = { size, threads: o.threads, weights_fed: o.fed ?? false, vision_weights_mib: visionWeightMiB, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
     let fn: () => Promise<unknown>;
     if (which === 'encode') {
       fn = () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));
@@ -106,5 +117,6 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
     return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, precision: segmenter.precision, peak_rss_mib: peakRssMiB, ...detail }];
   } finally {
     await engine.close();
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   }
 }

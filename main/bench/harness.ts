@@ -4,7 +4,9 @@ export interface Measurement {
   bench: string;
   median_ms: number;
   runs: number;
-  batch?: number;
+  batch: number;
+  /** The vision tower's precision (training and the block bench run fp32). */
+  precision: 'fp32' | 'int8';
   gflops?: number;
   [detail: string]: unknown;
 }

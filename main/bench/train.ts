@@ -97,7 +97,7 @@ async function benchBatch(name: TrainBenchName, batch: number, config: ClipSegCo
     const mid = Math.floor(times.length / 2);
     const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
     return {
-      bench: name, variant, batch, median_ms: median, min_ms: times[0], per_sample_ms: median / batch, runs: times.length,
+      bench: name, variant, batch, precision: 'fp32', median_ms: median, min_ms: times[0], per_sample_ms: median / batch, runs: times.length,
       peak_rss_mib: peakRssMiB, cached_features: cached, size, threads: o.threads, provider: engine.provider?.provider ?? 'unknown',
       weights: o.architecture ? 'random' : 'random (rd64-refined architecture)', steps_ms,
     };

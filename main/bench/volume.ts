@@ -5,7 +5,9 @@
 // (timing does not depend on their values). Reports slices/s and the process's peak RSS (worker
 // included); run 16 and 64 slices in separate processes to see that the peak does not grow.
 
-import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Precision } from '../contract/precision.ts';
 import { Engine } from '../engine/runtime/engine.ts';
 import type { ProviderPreference } from '../engine/runtime/providers.ts';
@@ -46,10 +48,12 @@ export function syntheticSeries(slices: number, size: number): SliceSource {
 
 export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]> {
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
+  // the app's path: embedded, pre-packed models from a graph cache (a temporary one)
+  const cacheDir = mkdtempSync(join(tmpdir(), 'delineate-bench-graphs-'));
   try {
     const config = rd64Refined;
     const modelSize = 352;
-    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0, precision: o.precision });
+    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0, precision: o.precision, graphCache: { dir: cacheDir, modelId: 'random weights, seed 12345' } });
     const pre = parsePreprocessConfig({ size: { height: modelSize, width: modelSize }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
     const model = { segmenter, preprocess: pre };
     const source = syntheticSeries(o.slices, o.size);
@@ -78,5 +82,6 @@ export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]>
     return results;
   } finally {
     await engine.close();
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 }

@@ -10,7 +10,7 @@ import { defaultVolumeBatch } from '../inference/volume-segment.ts';
 import { parsePrecision, type Precision } from '../contract/precision.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
-interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number; precision: Precision; runsGiven: boolean }
+interface BenchOptions { threads: number; runs: number; warmup: number; provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'; model?: string; batches: number[]; slices: number; size: number; precision: Precision; runsGiven: boolean; fed: boolean }
 
 const benches: Record<string, (o: BenchOptions) => Promise<Measurement[]>> = {
   block: benchBlock,
@@ -42,7 +42,7 @@ function batchesOption(value: string | undefined, name: string): number[] {
   return list;
 }
 
-const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--batch 1,4] [--provider cpu|cuda|webgpu|auto] [--precision fp32|int8]
+const help = `usage: delineate bench NAME [--json] [--model DIR] [--threads N] [--runs N] [--warmup N] [--batch 1,4] [--provider cpu|cuda|webgpu|auto] [--precision fp32|int8] [--fed]
        delineate bench volume [--slices 64] [--size 512] [--batch N[,N...]] [--json]
 
 NAME: ${Object.keys(benches).join(', ')}
@@ -60,6 +60,8 @@ NAME: ${Object.keys(benches).join(', ')}
           timed pass after a one-batch warm-up; slices/s and peak RSS (the process's; with several
           --batch values the peak is the largest so far: time one per process to compare memory)
 --precision (encode, prompt, segment, volume): the vision tower's precision (default fp32).
+--fed (encode, prompt, segment): feed the frozen weights per run instead of the app's embedded,
+  pre-packed graph-cache models (the comparison for the cache).
 --model DIR (encode, prompt, segment): time a real checkpoint folder instead of random weights.
 --batch (train-*): the batch sizes to time, one measurement each (default 1,4); times are per step,
   per_sample_ms = step / batch, peak_rss_mib = the process's peak memory at that batch size.
@@ -67,7 +69,7 @@ Defaults: 2 threads, CPU provider; 20 runs after 3 warm-up runs (train-*: 5 afte
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const { values, flags, positionals } = parse(argv, {
-    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' },
+    json: { type: 'boolean' }, model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, provider: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' }, fed: { type: 'boolean' },
     slices: { type: 'string' }, size: { type: 'string' },
   }, help, true);
   const name = positionals[0];
@@ -86,6 +88,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     model: values.model,
     precision: usagePrecision(values.precision),
     runsGiven: values.runs !== undefined,
+    fed: flags.fed ?? false,
   });
   for (const m of results) console.log(formatMeasurement(m, flags.json ?? false));
 }
