@@ -88,7 +88,7 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
     const config = model?.config ?? rd64Refined;
     const size = model?.preprocess.height ?? 352;
     const graphCache = cacheDir ? { dir: cacheDir, modelId: 'random weights, seed 12345' } : undefined;
-    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision, graphCache });
+    const segmenter = model?.segmenter ?? await Segmenter.create(engine, config, () => randomWeights(config), syntheticTokenizer(config), { size, imageCacheBytes: 64 * 2 ** 20, precision: o.precision, graphCache });
     let n = 0;
     const prompt = (): string => `a polyp number ${n++} in an endoscopy image`; // 8 words + bos/eos → the 16-token graph
     // the vision tower's weights as the session holds them (int8 values + scales, or fp32)

@@ -53,7 +53,7 @@ export async function benchVolume(o: VolumeBenchOptions): Promise<Measurement[]>
   try {
     const config = rd64Refined;
     const modelSize = 352;
-    const segmenter = await Segmenter.create(engine, config, randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0, precision: o.precision, graphCache: { dir: cacheDir, modelId: 'random weights, seed 12345' } });
+    const segmenter = await Segmenter.create(engine, config, () => randomWeights(config), syntheticTokenizer(config), { size: modelSize, imageCacheBytes: 0, precision: o.precision, graphCache: { dir: cacheDir, modelId: 'random weights, seed 12345' } });
     const pre = parsePreprocessConfig({ size: { height: modelSize, width: modelSize }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
     const model = { segmenter, preprocess: pre };
     const source = syntheticSeries(o.slices, o.size);

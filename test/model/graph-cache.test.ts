@@ -131,3 +131,27 @@ test('int8 from the cache equals int8 built in memory', async () => {
     await engine.close();
   }
 });
+
+test('after building, the checkpoint is not held: the next graph not in the cache reads it again', async () => {
+  const engine = new Engine({ provider: 'cpu', threads: 1, log: () => {} });
+  const original = readFileSync(weightsPath);
+  const { atime, mtime } = statSync(weightsPath);
+  try {
+    const m = await openClipSegModel(modelDir, engine, { graphCacheDir: join(root, 'release') });
+    const pixels = preprocess(decodeImage(readFileSync(`${fixture}image.png`), 'image.png'), m.preprocess);
+    await m.segmenter.encodeImage('image', pixels);
+    // the same checkpoint identity, unreadable contents: a batch-2 vision graph is not cached yet,
+    // so building it must go back to the file, and fails on it by name
+    writeFileSync(weightsPath, new Uint8Array(original.length));
+    utimesSync(weightsPath, atime, mtime);
+    await assert.rejects(m.segmenter.encodeBatch([pixels, pixels], 2), /model\.safetensors/);
+    writeFileSync(weightsPath, original);
+    utimesSync(weightsPath, atime, mtime);
+    const [a] = await m.segmenter.encodeBatch([pixels], 2);
+    assert.ok(maxAbsDiff(await m.segmenter.decode(a, prompt), golden) <= 1e-4, 'read again, the batch graph gives the goldens');
+  } finally {
+    writeFileSync(weightsPath, original);
+    utimesSync(weightsPath, atime, mtime);
+    await engine.close();
+  }
+});

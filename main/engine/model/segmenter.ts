@@ -61,6 +61,12 @@ export class Segmenter {
   private adapters: { set: AdapterSet; names: string[]; id: number } | null = null;
   private nextAdapterId = 1;
   private weightsLoaded: Promise<void> | null = null;
+  /** Names of the base weights in the engine's store (dropped again once cached graphs no longer need them). */
+  private baseNames: string[] = [];
+  /** Graph builds in flight that read the base weights from the store. */
+  private builds = 0;
+  /** The checkpoint reader, when weights can be read again later (a graph-cache start). */
+  private readonly reread: (() => Map<string, FloatTensor>) | null;
   private precisionNow: Precision;
   private readonly graphCache: SegmenterOptions['graphCache'];
 
@@ -73,6 +79,7 @@ export class Segmenter {
     private weightSource: WeightSource | null,
   ) {
     this.precisionNow = opts.precision ?? 'fp32';
+    this.reread = typeof weightSource === 'function' ? weightSource : null;
     this.graphCache = opts.graphCache;
     const grid = patchGrid(config, size);
     this.tokens = 1 + grid * grid;
@@ -98,7 +105,8 @@ export class Segmenter {
       const source = this.weightSource;
       this.weightSource = null;
       if (!source) throw new Error('segmenter: the weights were already handed over');
-      this.weightsLoaded = this.sendWeights(source instanceof Map ? source : source());
+      // async, so a reader that throws (a damaged checkpoint) leaves the source for the next try
+      this.weightsLoaded = (async () => this.sendWeights(source instanceof Map ? source : source()))();
       this.weightsLoaded.catch(() => { this.weightsLoaded = null; this.weightSource = source; });
     }
     return this.weightsLoaded;
@@ -111,7 +119,22 @@ export class Segmenter {
     const table = interpolatePositionTable(pos.data, pos.shape[0], pos.shape[1], grid);
     const host: Record<string, HostTensor> = { [positionTableName(grid)]: { dtype: 'float32', dims: [1 + grid * grid, this.config.vision.hiddenSize], data: table } };
     for (const [name, t] of weights) host[name] = float32(t.shape, t.data);
+    this.baseNames = Object.keys(host);
     await this.engine.setWeights(host, { transfer: true });
+  }
+
+  /**
+   * With a graph cache and a checkpoint reader, every graph embeds its weights: once no build is
+   * in flight the store's copy of the checkpoint is dropped, so after a first start the process
+   * holds what a second start would (the next cache miss reads the checkpoint again).
+   */
+  private async releaseWeightsIfUnused(): Promise<void> {
+    if (this.builds > 0 || !this.graphCache || !this.reread || !this.weightsLoaded) return;
+    const names = this.baseNames;
+    this.weightsLoaded = null;
+    this.weightSource = this.reread;
+    this.baseNames = [];
+    await this.engine.dropWeights(names);
   }
 
   /** The vision tower's precision for encodings from now on. */
@@ -160,16 +183,22 @@ export class Segmenter {
     const keepFed = cacheFile ? adapterNames : params.filter((n) => !int8Source(n));
     const embed = keepFed.length >= params.length && !cacheFile ? undefined : { keepFed, cacheFile };
     const hit = cacheFile !== undefined && hasCachedModel(cacheFile);
-    if (!hit) await this.ensureWeights();
+    this.builds++;
     try {
-      const loaded = await this.engine.load(key, graph, embed);
-      if (cacheFile && !hit) pruneCachedModels(cacheFile, cachePrefix(key.replace(/@adapter\d+$/, '@adapter')));
-      return loaded;
-    } catch (e) {
-      if (this.weightsLoaded) throw e;
-      // The cached model did not load (and the worker dropped it): rebuild it from the checkpoint.
-      await this.ensureWeights();
-      return this.engine.load(key, graph, embed);
+      if (!hit) await this.ensureWeights();
+      try {
+        const loaded = await this.engine.load(key, graph, embed);
+        if (cacheFile && !hit) pruneCachedModels(cacheFile, cachePrefix(key.replace(/@adapter\d+$/, '@adapter')));
+        return loaded;
+      } catch (e) {
+        if (!hit) throw e;
+        // The cached model did not load (and the worker dropped it): rebuild it from the checkpoint.
+        await this.ensureWeights();
+        return await this.engine.load(key, graph, embed);
+      }
+    } finally {
+      this.builds--;
+      await this.releaseWeightsIfUnused();
     }
   }
 
