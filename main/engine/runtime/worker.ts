@@ -72,7 +72,10 @@ async function openSession(key: string, graph: CompiledGraph, embed?: EmbedOptio
       removeCachedModel(file); // unreadable (truncated, another ORT's format): rebuilt below
     }
   }
-  return buildCachedModel(graph, weights, { ...embed, cacheFile: file }, (raw, out) => GraphSession.create(signature, weights, { ...opts, file: raw, optimized: out }));
+  // The session that optimised and saved the model holds unmapped copies of every weight; the
+  // saved file, mapped, holds the packed ones only: build, drop it, open what was saved.
+  await buildCachedModel(graph, weights, { ...embed, cacheFile: file }, async (raw, out) => (await GraphSession.create(signature, weights, { ...opts, file: raw, optimized: out })).release());
+  return GraphSession.create(signature, weights, { ...opts, file, optimized: { load: true } });
 }
 
 parentPort!.on('message', (req: Envelope) => {
