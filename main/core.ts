@@ -41,7 +41,7 @@ export function openCore(o: CoreOptions = {}): Core {
   const log = appLog(dataDir);
   log(`opened ${dataDir} (pid ${process.pid})`);
   for (const path of sweepTemporaries(dataDir)) log(`removed ${path}, left by an interrupted model import`);
-  const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, { log, ...o.engine });
+  const inference = new InstalledModelInference(dataPaths.models(dataDir), o.model, { log, ...o.engine }, { graphCacheDir: dataPaths.graphs(dataDir), precisionDir: dataPaths.precision(dataDir), log });
   const gpu = () => gpuUsable(o.engine?.provider);
   const runners = defaultRunners({ inference, dataDir, engine: o.engine, gpu });
   const queue = new JobQueue(store, runners);

@@ -274,6 +274,13 @@ export function createApi(deps: ApiDeps): DelineateApi {
       if (!deps.appInfo) throw new ApiFailure('unavailable', 'this core was opened without app information');
       return deps.appInfo();
     }),
+    modelRuntime: () => result(() => deps.inference().runtime?.() ?? null),
+    setPrecision: ({ precision }) => result(() => {
+      if (precision !== null && precision !== 'fp32' && precision !== 'int8') throw new ApiFailure('invalid', `precision must be fp32, int8 or null (automatic), got ${JSON.stringify(precision)}`);
+      const inference = deps.inference();
+      if (!inference.setPrecision) throw new ApiFailure('unavailable', 'this model cannot change precision');
+      return inference.setPrecision(precision);
+    }),
     importPaths: ({ projectId, paths }) => result(() => {
       need(store.projects.get(projectId), `project ${projectId}`);
       if (!Array.isArray(paths) || paths.length === 0) throw new ApiFailure('invalid', 'choose at least one file or folder to import');

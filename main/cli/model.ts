@@ -1,11 +1,12 @@
-// `delineate model list|import|download`: manage the CLIPSeg models in the data folder.
+// `delineate model list|import|download|check-precision`: manage the CLIPSeg models in the data folder.
 
 import { dataFolder, dataPaths } from '../fs/data-folder.ts';
 import { downloadModel } from '../models/download.ts';
-import { importModel, installHint, listModels, type InstallResult } from '../models/registry.ts';
+import { importModel, installHint, listModels, resolveModel, type InstallResult } from '../models/registry.ts';
 import type { ModelFolderInfo } from '../models/model-folder.ts';
 import { DEFAULT_REPO } from '../models/layout.ts';
-import { parse, UsageError } from './args.ts';
+import { intOption, parse, UsageError } from './args.ts';
+import { formatCheck, selfCheckModel } from './model-precision.ts';
 import { formatBytes, progressReporter } from './download-progress.ts';
 
 const HELP = `usage: delineate model <command> [options]
@@ -18,6 +19,10 @@ commands:
                                          download from the Hugging Face Hub (default ${DEFAULT_REPO}
                                          at main; endpoint default HF_ENDPOINT, else https://huggingface.co).
                                          An interrupted download resumes when run again.
+  check-precision [NAME|DIR] [--json]    run int8 against fp32 on the bundled sample images and
+                                         record the result (automatic precision uses int8 only
+                                         when every sample's mask Dice is ≥ 0.97); import and
+                                         download run it too
 
 options:
   --data DIR     the data folder (default DELINEATE_DATA, else the per-user application-data folder)
@@ -58,16 +63,32 @@ function list(argv: string[]): void {
   console.log(`\n(${modelsDir})`);
 }
 
-function report(r: InstallResult): void {
+async function report(r: InstallResult, data: string | undefined): Promise<void> {
   const m = r.model;
   if (r.unchanged) console.log(`${m.name} is already installed with the same files (${m.dir})`);
   else console.log(`installed ${m.name} (${formatBytes(m.weightsBytes)} of weights, sha256 ${m.sha256}) in ${m.dir}`);
+  // the first start's work (compiled models for this computer) and the int8 self-check, now
+  console.log('preparing the model for this computer and checking int8 against fp32…');
+  try {
+    console.log((await selfCheckModel(m.dir, { data })).summary);
+  } catch (e) {
+    console.log(`the int8 self-check could not run (${(e as Error).message}); the model runs at fp32`);
+  }
 }
 
-function importCommand(argv: string[]): void {
+async function checkPrecision(argv: string[]): Promise<void> {
+  const { values, flags, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' } }, HELP, true);
+  if (positionals.length > 1) throw new UsageError(`model check-precision takes at most one model, got ${positionals.length}`);
+  const info = resolveModel(positionals[0], modelsDirOf(values.data));
+  const check = await selfCheckModel(info.dir, { data: values.data, threads: values.threads ? intOption(values.threads, 'threads', 2) : undefined });
+  if (flags.json) console.log(JSON.stringify({ model: info.name, ...check }));
+  else console.log(`${info.name}: int8 against fp32 on ${check.samples.length} samples\n${formatCheck(check)}`);
+}
+
+async function importCommand(argv: string[]): Promise<void> {
   const { values, flags, positionals } = parse(argv, { data: { type: 'string' }, link: { type: 'boolean' }, name: { type: 'string' } }, HELP, true);
   if (positionals.length !== 1) throw new UsageError(`model import takes one folder, got ${positionals.length}\n\n${HELP}`);
-  report(importModel(positionals[0], modelsDirOf(values.data), { link: flags.link ?? false, name: values.name }));
+  await report(importModel(positionals[0], modelsDirOf(values.data), { link: flags.link ?? false, name: values.name }), values.data);
 }
 
 async function download(argv: string[]): Promise<void> {
@@ -94,7 +115,7 @@ async function download(argv: string[]): Promise<void> {
       onProgress: progress.update,
     });
     progress.finish();
-    report(r);
+    await report(r, values.data);
   } catch (err) {
     progress.finish();
     if (controller.signal.aborted) throw new Error('interrupted; what was downloaded is kept, run the same command again to resume');
@@ -110,9 +131,10 @@ export async function modelCommand(argv: string[]): Promise<void> {
   if (sub === 'list') return list(rest);
   if (sub === 'import') return importCommand(rest);
   if (sub === 'download') return download(rest);
+  if (sub === 'check-precision') return checkPrecision(rest);
   if (sub === undefined || sub.startsWith('-')) {
     parse(argv, { data: { type: 'string' } }, HELP); // --help prints and exits
-    throw new UsageError(`model needs a command: list, import or download\n\n${HELP}`);
+    throw new UsageError(`model needs a command: list, import, download or check-precision\n\n${HELP}`);
   }
-  throw new UsageError(`unknown model command '${sub}' (known: list, import, download)\n\n${HELP}`);
+  throw new UsageError(`unknown model command '${sub}' (known: list, import, download, check-precision)\n\n${HELP}`);
 }

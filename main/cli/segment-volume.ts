@@ -7,9 +7,10 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Engine } from '../engine/runtime/engine.ts';
-import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
+import type { Precision } from '../contract/precision.ts';
 import { dataFolder, dataPaths } from '../fs/data-folder.ts';
+import { openCliModel } from './model-precision.ts';
 import { writeLabelMask } from '../io/nifti.ts';
 import { writeDicomSeg, type SegSegment } from '../io/dicom-seg.ts';
 import { resolveModel } from '../models/registry.ts';
@@ -39,6 +40,7 @@ Volumes (a NIfTI volume, a multi-frame DICOM, a DICOM series folder; without --f
 
 export interface VolumeSegmentCliOptions {
   input: VolumeInput;
+  precision?: Precision;
   prompts: string[];
   threshold: number;
   out?: string;
@@ -113,7 +115,7 @@ export async function segmentVolumeCommand(o: VolumeSegmentCliOptions): Promise<
   const engine = new Engine({ provider: providerOption(o.provider), threads: o.threads ? intOption(o.threads, 'threads', 2) : undefined });
   try {
     const t0 = performance.now();
-    const model = await openClipSegModel(info.dir, engine, { imageCacheBytes: 0 });
+    const model = await openCliModel(info.dir, engine, { imageCacheBytes: 0, data: o.data, precision: o.precision });
     if (o.adapter) {
       const adapter = readAdapterFile(o.adapter, model.config, info.sha256);
       await model.segmenter.setAdapter(adapter);
@@ -122,7 +124,7 @@ export async function segmentVolumeCommand(o: VolumeSegmentCliOptions): Promise<
     const count = range.end - range.start;
     const plane = source.width * source.height;
     const notes = input.notes.length ? ` (${input.notes.join('; ')})` : '';
-    if (!o.json) console.error(`model ${info.dir} loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${source.name}${notes}: ${source.width}×${source.height}×${source.slices}, segmenting slices ${range.start}..${range.end - 1} (${count}) in batches of ${batch}`);
+    if (!o.json) console.error(`model ${info.dir} loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${model.segmenter.precision}: ${model.precisionWhy}); ${source.name}${notes}: ${source.width}×${source.height}×${source.slices}, segmenting slices ${range.start}..${range.end - 1} (${count}) in batches of ${batch}`);
     // one full-grid 0/1 volume per prompt: the only thing that grows with the slice count
     const volumes = o.prompts.map(() => new Uint8Array(source.slices * plane));
     const areas = o.prompts.map(() => 0);

@@ -6,7 +6,6 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Engine } from '../engine/runtime/engine.ts';
-import { openClipSegModel } from '../engine/model/clipseg-model.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import { preprocess } from '../engine/model/preprocess.ts';
@@ -22,6 +21,7 @@ import { openVolumeFile, VolumeChoiceError, type VolumeInput } from '../inferenc
 import { openVolumeFolder } from '../inference/volume-series.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 import { segmentProject } from './segment-project.ts';
+import { openCliModel, precisionOption } from './model-precision.ts';
 import { segmentVolumeCommand, volumeHelp } from './segment-volume.ts';
 
 const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT ...] [--adapter FILE] [options]
@@ -45,7 +45,9 @@ const help = `usage: delineate segment --image FILE --prompt TEXT [--prompt TEXT
                      with several prompts a folder, masks named NN-<prompt>.<--format>
   --format F         png | nii | nii.gz for --out folders (default png)
   --logits PATH      raw float32 logits at model resolution as .npy [H, W] (a folder for several prompts)
-  --data DIR         data folder holding installed models
+  --data DIR         data folder holding installed models (and this computer's compiled models)
+  --precision P      fp32 | int8: the vision tower's precision (default: the model's recorded one —
+                     int8 once its self-check agreed with fp32, see \`delineate model check-precision\`)
   --provider P       auto | cuda | webgpu | cpu      --threads N   CPU threads
   --json             one JSON line per prompt
 ${volumeHelp}`;
@@ -97,8 +99,9 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     threshold: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, logits: { type: 'string' }, data: { type: 'string' },
     provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
     project: { type: 'string' }, label: { type: 'string' }, 'all-frames': { type: 'boolean' },
-    slices: { type: 'string' }, volume: { type: 'string' }, series: { type: 'string' }, batch: { type: 'string' },
+    slices: { type: 'string' }, volume: { type: 'string' }, series: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' },
   }, help);
+  const precision = precisionOption(values.precision);
   const prompts = readPrompts(lists, values.prompts);
   const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number in [0, 1], got '${values.threshold}'`);
@@ -114,7 +117,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   if (values.frame === undefined && (input.source.slices > 1 || values.slices !== undefined || /\.dcm$/i.test(values.out ?? ''))) {
     await segmentVolumeCommand({
       input, prompts, threshold, out: values.out, format: values.format, slices: values.slices, batch: values.batch, logits: values.logits,
-      model: values.model, adapter: values.adapter, data: values.data, provider: values.provider, threads: values.threads, json: flags.json ?? false,
+      model: values.model, adapter: values.adapter, data: values.data, provider: values.provider, threads: values.threads, json: flags.json ?? false, precision,
     });
     return;
   }
@@ -136,7 +139,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const engine = new Engine({ provider: providerOption(values.provider), threads: values.threads ? intOption(values.threads, 'threads', 2) : undefined });
   try {
     const t0 = performance.now();
-    const model = await openClipSegModel(modelDir, engine);
+    const model = await openCliModel(modelDir, engine, { data: values.data, precision });
     if (values.adapter) {
       const adapter = readAdapterFile(values.adapter, model.config, info.sha256);
       await model.segmenter.setAdapter(adapter);
@@ -148,7 +151,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
     const key = `cli:${frame}`;
     await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
     const encodeMs = performance.now() - t1;
-    if (!flags.json) console.error(`model ${modelDir} loaded in ${(loadMs / 1000).toFixed(1)} s; image ${item.width}×${item.height} encoded in ${encodeMs.toFixed(0)} ms`);
+    if (!flags.json) console.error(`model ${modelDir} loaded in ${(loadMs / 1000).toFixed(1)} s (${model.segmenter.precision}: ${model.precisionWhy}); image ${item.width}×${item.height} encoded in ${encodeMs.toFixed(0)} ms`);
     for (const [n, prompt] of prompts.entries()) {
       const t = performance.now();
       const logits = await model.segmenter.logits(key, prompt);
@@ -166,7 +169,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
         writeNpy(path, { dtype: '<f4', shape: [size, size], data: logits });
         written.push(path);
       }
-      const result = { prompt, pixels: area, fraction: area / mask.length, width: item.width, height: item.height, frame, ms: Math.round(ms * 10) / 10, written };
+      const result = { prompt, pixels: area, fraction: area / mask.length, width: item.width, height: item.height, frame, precision: model.segmenter.precision, precisionReason: model.precisionWhy, ms: Math.round(ms * 10) / 10, written };
       if (flags.json) console.log(JSON.stringify(result));
       else console.log(`"${prompt}": ${area} px (${((100 * area) / mask.length).toFixed(1)}%) in ${ms.toFixed(0)} ms${written.length ? ` → ${written.join(', ')}` : ''}`);
     }

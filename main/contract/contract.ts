@@ -3,6 +3,7 @@
 // crossing the boundary), plus job events. Type-only: the renderer imports it for types alone;
 // Electron's preload and the web host's bridge both implement DelineateApi.
 
+import type { Precision } from './precision.ts';
 import type { AdapterReport } from './adapter-report.ts';
 
 export type ApiErrorCode =
@@ -287,6 +288,22 @@ export interface AppInfo {
   demo: boolean;
 }
 
+/** How the model runs: its precision and why, and what it is busy with besides predictions. */
+export interface ModelRuntimeInfo {
+  precision: Precision;
+  /** the user's choice; null: automatic (int8 when the self-check agreed with fp32) */
+  chosen: Precision | null;
+  /** why this precision, in a sentence */
+  reason: string;
+  /** the int8 self-check on the bundled sample images, once it has run */
+  check: { int8Agrees: boolean; minDice: number; maxRelativeLogitError: number; samples: number; summary: string } | null;
+  /**
+   * opening: reading the model; preparing: building this computer's compiled models (a first
+   * start, or a new model); checking: the int8 self-check; idle: none of these.
+   */
+  work: 'idle' | 'opening' | 'preparing' | 'checking';
+}
+
 /** What a folder holds, for choosing what to import where no native dialog exists (the web host). */
 export interface DirListing {
   /** the folder listed, absolute */
@@ -437,6 +454,10 @@ export interface DelineateApi {
   exportMasks(req: { projectId: number; outDir: string; format: ExportFormat; kind?: 'corrected' | 'model' }): Promise<ApiResult<JobInfo>>;
 
   appInfo(): Promise<ApiResult<AppInfo>>;
+  /** The model's precision and work (null: no model opened yet, or none installed). */
+  modelRuntime(): Promise<ApiResult<ModelRuntimeInfo | null>>;
+  /** Chooses the precision (null: automatic); applies from the next prediction. */
+  setPrecision(req: { precision: Precision | null }): Promise<ApiResult<ModelRuntimeInfo | null>>;
   /** Starts an import job of files and folders (absolute paths) into a project; progress arrives as job events. */
   importPaths(req: { projectId: number; paths: string[] }): Promise<ApiResult<JobInfo>>;
   /** Sub-folders and importable files of a folder (default: the user's home folder). */

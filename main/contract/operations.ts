@@ -38,6 +38,8 @@ const table = {
   adapterReportImage: true,
   exportMasks: true,
   appInfo: true,
+  modelRuntime: true,
+  setPrecision: true,
   importPaths: true,
   listDir: true,
   listPacsConnections: true,

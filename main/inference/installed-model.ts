@@ -2,6 +2,8 @@
 // use, so the app starts, browses and imports without a model, and a missing model surfaces as
 // the registry's error with install instructions only when a prediction is asked for.
 
+import type { ModelRuntimeInfo } from '../contract/contract.ts';
+import type { Precision } from '../contract/precision.ts';
 import type { EngineOptions } from '../engine/runtime/engine.ts';
 import { resolveModel } from '../models/registry.ts';
 import { ModelInference } from './model-inference.ts';
@@ -10,12 +12,18 @@ import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceI
 export class InstalledModelInference implements InferenceService {
   private inner: ModelInference | null = null;
 
-  constructor(private readonly modelsDir: string, private readonly modelArg: string | undefined, private readonly engineOptions: EngineOptions = {}) {}
+  constructor(
+    private readonly modelsDir: string,
+    private readonly modelArg: string | undefined,
+    private readonly engineOptions: EngineOptions = {},
+    /** the data folder's graph cache and precision record (see ModelInference) */
+    private readonly data?: { graphCacheDir: string; precisionDir: string; log?: (line: string) => void },
+  ) {}
 
   private get modelInference(): ModelInference {
     if (!this.inner) {
       const info = resolveModel(this.modelArg, this.modelsDir);
-      this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions, info.sha256);
+      this.inner = new ModelInference(info.dir, `${info.name}@${info.sha256.slice(0, 12)}`, this.engineOptions, info.sha256, this.data);
     }
     return this.inner;
   }
@@ -34,6 +42,18 @@ export class InstalledModelInference implements InferenceService {
 
   predictFrames(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts?: { batch?: number; signal?: AbortSignal }): Promise<void> {
     return this.modelInference.predictFrames(image, frames, prompt, threshold, adapter, onMask, opts);
+  }
+
+  runtime(): ModelRuntimeInfo | null {
+    try {
+      return this.modelInference.runtime();
+    } catch {
+      return null; // no model installed (previews say how to install one)
+    }
+  }
+
+  setPrecision(p: Precision | null): ModelRuntimeInfo | null {
+    return this.modelInference.setPrecision(p);
   }
 
   async close(): Promise<void> {

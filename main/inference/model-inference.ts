@@ -9,6 +9,10 @@ import { preprocess } from '../engine/model/preprocess.ts';
 import type { FrameSource } from '../common/image-source.ts';
 import { loadImageFrame } from '../io/import-scan.ts';
 import { readAdapterFile } from '../engine/model/adapter-file.ts';
+import type { ModelRuntimeInfo } from '../contract/contract.ts';
+import type { Precision } from '../contract/precision.ts';
+import { PrecisionChoice } from './precision-choice.ts';
+import { runPrecisionSelfCheck } from './precision-self-check.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
 import { defaultVolumeBatch, segmentVolume, type SliceSource } from './volume-segment.ts';
 
@@ -24,8 +28,72 @@ export class ModelInference implements InferenceService {
   /** The adapter the segmenter holds; 'unknown' after a switch that failed half-way (forces the next switch). */
   private adapterId: number | null | 'unknown' = null;
 
-  /** `baseModelSha256` lets adapter files made for other base weights be refused. */
-  constructor(readonly modelDir: string, readonly modelId: string, private readonly engineOptions: EngineOptions = {}, private readonly baseModelSha256?: string) {}
+  /** The int8 self-check is running, or queued to run after the prediction in progress. */
+  private checking = false;
+  /** The self-check failed in this session (it is not retried after every prediction). */
+  private checkFailed = false;
+  private choiceOf: PrecisionChoice | null = null;
+
+  /**
+   * `baseModelSha256` lets adapter files made for other base weights be refused. With `data`, the
+   * model runs from the data folder's graph cache at the precision recorded there, and gets its
+   * int8 self-check after its first prediction.
+   */
+  constructor(
+    readonly modelDir: string,
+    readonly modelId: string,
+    private readonly engineOptions: EngineOptions = {},
+    private readonly baseModelSha256?: string,
+    private readonly data?: { graphCacheDir: string; precisionDir: string; log?: (line: string) => void },
+  ) {}
+
+  private get choice(): PrecisionChoice | null {
+    if (!this.choiceOf && this.data) this.choiceOf = new PrecisionChoice(this.data.precisionDir, this.modelDir);
+    return this.choiceOf;
+  }
+
+  private currentPrecision(): Precision {
+    return this.choice?.state().current ?? 'fp32';
+  }
+
+  runtime(): ModelRuntimeInfo {
+    const state = this.choice?.state() ?? { current: 'fp32' as const, chosen: null, check: null, reason: 'fp32 (no data folder to record a precision in)' };
+    const c = state.check;
+    const work = this.checking ? 'checking' : this.segmenterNow?.preparing ? 'preparing' : this.opened && !this.segmenterNow ? 'opening' : 'idle';
+    return {
+      precision: state.current, chosen: state.chosen, reason: state.reason, work,
+      check: c && { int8Agrees: c.int8Agrees, minDice: c.minDice, maxRelativeLogitError: c.maxRelativeLogitError, samples: c.samples.length, summary: c.summary },
+    };
+  }
+
+  setPrecision(p: Precision | null): ModelRuntimeInfo {
+    if (!this.choice) throw new RangeError('this model has no data folder to record a precision in');
+    this.choice.choose(p);
+    return this.runtime();
+  }
+
+  /** The segmenter once the model is open (for runtime(), which must not wait). */
+  private segmenterNow: ClipSegModel['segmenter'] | null = null;
+
+  /** Runs the int8 self-check after what is queued, once per model (its result is recorded). */
+  private scheduleSelfCheck(): void {
+    if (this.checking || this.checkFailed || !this.choice?.needsCheck()) return;
+    this.checking = true;
+    const log = this.data?.log ?? (() => {});
+    const run = this.chain.then(async () => {
+      try {
+        const check = await runPrecisionSelfCheck(await this.open());
+        this.choice!.recordCheck(check);
+        log(`int8 self-check: ${check.summary}`);
+      } catch (e) {
+        this.checkFailed = true;
+        log(`int8 self-check failed (the model stays at fp32): ${(e as Error).message}`);
+      } finally {
+        this.checking = false;
+      }
+    });
+    this.chain = run;
+  }
 
   get baseSha256(): string | undefined { return this.baseModelSha256; }
 
@@ -39,7 +107,8 @@ export class ModelInference implements InferenceService {
       const engine = new Engine(this.engineOptions);
       this.engine = engine;
       this.adapterId = null;
-      this.opened = openClipSegModel(this.modelDir, engine);
+      this.opened = openClipSegModel(this.modelDir, engine, { graphCacheDir: this.data?.graphCacheDir, precision: this.currentPrecision() });
+      this.opened.then((m) => { this.segmenterNow = m.segmenter; }, () => {});
       // A model that cannot open (truncated weights, bad config) must not leave its worker behind.
       this.opened.catch(() => this.reset(engine));
     }
@@ -51,6 +120,7 @@ export class ModelInference implements InferenceService {
     if (this.engine !== engine) return;
     this.engine = null;
     this.opened = null;
+    this.segmenterNow = null;
     this.adapterId = null;
     void engine.close();
   }
@@ -58,6 +128,7 @@ export class ModelInference implements InferenceService {
   predict(image: SourceImage, frame: number, prompt: string, threshold = 0.5, adapter: AdapterRef | null = null): Promise<MaskPrediction> {
     const run = this.chain.then(() => this.predictNow(image, frame, prompt, threshold, adapter));
     this.chain = run.catch(() => undefined);
+    run.then(() => this.scheduleSelfCheck(), () => {});
     return run;
   }
 
@@ -148,8 +219,9 @@ export class ModelInference implements InferenceService {
     return { key, cached };
   }
 
-  /** Switches the segmenter to `adapter` (null: the base model) when it holds another. */
+  /** The segmenter at the chosen precision, with `adapter` (null: the base model). */
   private async useAdapter(model: ClipSegModel, adapter: AdapterRef | null): Promise<void> {
+    await model.segmenter.setPrecision(this.currentPrecision());
     const wanted = adapter?.id ?? null;
     if (wanted === this.adapterId) return;
     // Read and check the file before touching the segmenter, so a bad file changes nothing.
@@ -173,6 +245,7 @@ export class ModelInference implements InferenceService {
     const engine = this.engine;
     this.engine = null;
     this.opened = null;
+    this.segmenterNow = null;
     this.adapterId = null;
     await this.chain.catch(() => undefined);
     await engine?.close();

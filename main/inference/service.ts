@@ -1,6 +1,8 @@
 // What the app asks of the model, independent of how it runs: a mask for one frame of a stored
 // image and a prompt. The API's prompt preview and the batch-segment job both go through it.
 
+import type { ModelRuntimeInfo } from '../contract/contract.ts';
+import type { Precision } from '../contract/precision.ts';
 import type { FrameSource } from '../common/image-source.ts';
 
 export interface SourceImage {
@@ -71,5 +73,9 @@ export interface InferenceService {
   probabilities?(image: SourceImage, frame: number, prompts: string[], adapter: AdapterRef | null): Promise<ProbabilityMaps>;
   /** The model's folder and weights hash (resolving it if needed; throws what resolving throws). */
   model?(): ModelAccess;
+  /** Precision and background work of the model (null: none resolved). */
+  runtime?(): ModelRuntimeInfo | null;
+  /** Chooses the precision (null: automatic), recorded in the data folder. */
+  setPrecision?(p: Precision | null): ModelRuntimeInfo | null;
   close(): Promise<void>;
 }

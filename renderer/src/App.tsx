@@ -16,6 +16,7 @@ import { useProjects } from './projects/useProjects.ts';
 import { useRecentProjects } from './projects/useRecentProjects.ts';
 import { SettingsDrawer } from './settings/SettingsDrawer.tsx';
 import { AppHeader } from './shell/AppHeader.tsx';
+import { ModelWorkNotice } from './shell/ModelWorkNotice.tsx';
 
 export function App() {
   const jobs = useJobEvents();
@@ -86,6 +87,7 @@ function AppFrame() {
       )}
       <JobsDrawer opened={jobsOpen} onClose={() => setJobsOpen(false)} projectId={project?.id ?? null} projects={projects ?? []} />
       <SettingsDrawer opened={settingsOpen} onClose={() => setSettingsOpen(false)} info={info} />
+      {info?.model && <ModelWorkNotice />}
     </AppShell>
   );
 }

@@ -46,7 +46,7 @@ test('usage errors exit 2 and say what is wrong', () => {
   assert.match(unknown.err, /unknown command 'segmentify'/);
   const badBench = run('bench', 'nope');
   assert.equal(badBench.code, 2);
-  assert.match(badBench.err, /unknown benchmark 'nope' \(known: block, encode, prompt, segment, train-da, train-sa, train-sa-cached, volume\)/);
+  assert.match(badBench.err, /unknown benchmark 'nope' \(known: block, encode, prompt, segment, train-da, train-sa, train-sa-cached, startup, volume\)/);
   const badOption = run('demo', '--epochs', 'many');
   assert.equal(badOption.code, 2);
   assert.match(badOption.err, /--epochs must be an integer ≥ 1, got 'many'/);

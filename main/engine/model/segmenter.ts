@@ -65,6 +65,8 @@ export class Segmenter {
   private baseNames: string[] = [];
   /** Graph builds in flight that read the base weights from the store. */
   private builds = 0;
+  /** Graphs being compiled and cached now (not found in the graph cache). */
+  private misses = 0;
   /** The checkpoint reader, when weights can be read again later (a graph-cache start). */
   private readonly reread: (() => Map<string, FloatTensor>) | null;
   private precisionNow: Precision;
@@ -137,6 +139,9 @@ export class Segmenter {
     await this.engine.dropWeights(names);
   }
 
+  /** A graph is being built for the graph cache (a first start's work, seconds at full size). */
+  get preparing(): boolean { return this.misses > 0; }
+
   /** The vision tower's precision for encodings from now on. */
   get precision(): Precision { return this.precisionNow; }
 
@@ -184,6 +189,7 @@ export class Segmenter {
     const embed = keepFed.length >= params.length && !cacheFile ? undefined : { keepFed, cacheFile };
     const hit = cacheFile !== undefined && hasCachedModel(cacheFile);
     this.builds++;
+    if (cacheFile && !hit) this.misses++;
     try {
       if (!hit) await this.ensureWeights();
       try {
@@ -198,6 +204,7 @@ export class Segmenter {
       }
     } finally {
       this.builds--;
+      if (cacheFile && !hit) this.misses--;
       await this.releaseWeightsIfUnused();
     }
   }

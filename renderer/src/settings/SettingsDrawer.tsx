@@ -1,10 +1,12 @@
 // What the app runs with: data folder, model, providers, and how to get the real model when the
-// bundled demo model (or none) is in use; the PACS connections (pacs/PacsSettings.tsx).
+// bundled demo model (or none) is in use; the inference precision (PrecisionSetting.tsx); the PACS
+// connections (pacs/PacsSettings.tsx).
 
 import { Alert, Badge, Code, Drawer, Group, Stack, Table, Text, Title } from '@mantine/core';
 import type { AppInfo } from '../api/api.ts';
 import { formatBytes } from '../lib/format.ts';
 import { PacsSettings } from '../pacs/PacsSettings.tsx';
+import { PrecisionSetting } from './PrecisionSetting.tsx';
 
 const SOURCE_NAMES: Record<string, string> = { installed: 'installed in the data folder', folder: 'folder given at start-up', demo: 'bundled demo model' };
 
@@ -51,6 +53,7 @@ export function SettingsDrawer({ opened, onClose, info }: { opened: boolean; onC
             </Table.Tbody>
           </Table>
           {(info.demo || !info.model) && <InstallModelHelp dataDir={info.dataDir} demo={info.demo} />}
+          {info.model && <PrecisionSetting active={opened} />}
           <PacsSettings active={opened} />
           <Stack gap={4}>
             <Title order={4} size="h6">Privacy</Title>
