@@ -14,7 +14,7 @@ import type { Precision } from '../contract/precision.ts';
 import { PrecisionChoice } from './precision-choice.ts';
 import { runPrecisionSelfCheck } from './precision-self-check.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
-import { defaultVolumeBatch, segmentVolume, type SliceSource } from './volume-segment.ts';
+import { segmentVolume, type SliceSource, volumeBatchFor } from './volume-segment.ts';
 
 /** Frames of a predictFrames call run between two chances for a preview to go first. */
 const framesPerTurn = 8;
@@ -170,7 +170,7 @@ export class ModelInference implements InferenceService {
           const size = model.preprocess.height;
           let t0 = performance.now();
           await segmentVolume(model, source, {
-            prompts: [prompt], threshold, slices: chunk, batch: opts.batch ?? defaultVolumeBatch, signal: opts.signal,
+            prompts: [prompt], threshold, slices: chunk, batch: opts.batch ?? volumeBatchFor(model.segmenter.precision), signal: opts.signal,
             onSlice: async (k, [mask]) => {
               await onMask(k, { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: adapter?.id ?? null, cached: false, ms: performance.now() - t0 });
               t0 = performance.now();
