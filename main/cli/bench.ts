@@ -6,7 +6,7 @@ import { formatMeasurement, type Measurement } from '../bench/harness.ts';
 import { benchStartup } from '../bench/startup.ts';
 import { benchTrain } from '../bench/train.ts';
 import { benchVolume } from '../bench/volume.ts';
-import { volumeBatchFor } from '../inference/volume-segment.ts';
+import { defaultVolumeBatch } from '../inference/volume-segment.ts';
 import { parsePrecision, type Precision } from '../contract/precision.ts';
 import { intOption, parse, providerOption, UsageError } from './args.ts';
 
@@ -35,8 +35,8 @@ function trainOptions(o: BenchOptions): BenchOptions & { model: undefined } {
 /** Training steps are seconds each: fewer runs by default. */
 const defaultRuns = (name: string): { runs: number; warmup: number } => (name.startsWith('train-') ? { runs: 5, warmup: 2 } : { runs: 20, warmup: 3 });
 
-function batchesOption(value: string | undefined, name: string, precision: Precision): number[] {
-  if (value === undefined) return name === 'volume' ? [volumeBatchFor(precision)] : [1, 4];
+function batchesOption(value: string | undefined, name: string): number[] {
+  if (value === undefined) return name === 'volume' ? [defaultVolumeBatch] : [1, 4];
   const list = value.split(',').map((v) => Number(v.trim()));
   if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--batch must be a comma-separated list of integers ≥ 1, got '${value}'`);
   return list;
@@ -56,7 +56,7 @@ NAME: ${Object.keys(benches).join(', ')}
   startup fresh processes open --model DIR and write the first mask: the first start builds the
           graph cache, the next --runs (default 2) load it; wall time from spawn to exit
   volume  whole-volume segmentation: a synthetic --slices × --size² series (default 64 × 512²)
-          through segment's volume loop, --batch slices per vision run (default 1 at fp32, 2 at int8); one
+          through segment's volume loop, --batch slices per vision run (default ${defaultVolumeBatch}); one
           timed pass after a one-batch warm-up; slices/s and peak RSS (the process's; with several
           --batch values the peak is the largest so far: time one per process to compare memory)
 --precision (encode, prompt, segment, volume): the vision tower's precision (default fp32).
@@ -81,7 +81,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     threads: intOption(values.threads, 'threads', 2),
     runs: intOption(values.runs, 'runs', d.runs),
     warmup: intOption(values.warmup, 'warmup', d.warmup, 0),
-    batches: batchesOption(values.batch, name, usagePrecision(values.precision)),
+    batches: batchesOption(values.batch, name),
     slices: intOption(values.slices, 'slices', 64),
     size: intOption(values.size, 'size', 512),
     provider: providerOption(values.provider) ?? 'cpu',

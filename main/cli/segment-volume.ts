@@ -15,7 +15,7 @@ import { writeLabelMask } from '../io/nifti.ts';
 import { writeDicomSeg, type SegSegment } from '../io/dicom-seg.ts';
 import { resolveModel } from '../models/registry.ts';
 import type { VolumeInput } from '../inference/volume-source.ts';
-import { parseSliceRange, segmentVolume, volumeBatchFor } from '../inference/volume-segment.ts';
+import { defaultVolumeBatch, parseSliceRange, segmentVolume } from '../inference/volume-segment.ts';
 import { intOption, providerOption, UsageError } from './args.ts';
 import { sliceProgress } from './slice-progress.ts';
 
@@ -31,7 +31,7 @@ Volumes (a NIfTI volume, a multi-frame DICOM, a DICOM series folder; without --f
                      file's third axis; for a DICOM series the sorted stack). A: or :B leave the
                      other end open, negative counts from the end, a single A is one slice
   --volume t         the volume of a 4-D NIfTI (0-based); required there, the error says how many
-  --batch N          slices per vision-graph run (default 1 at fp32, 2 at int8; docs/benchmarks.md, bench volume)
+  --batch N          slices per vision-graph run (default ${defaultVolumeBatch}; docs/benchmarks.md, bench volume)
   --out PATH         .nii.gz or .nii (uint8 label volume); with several prompts a folder, masks
                      named NN-<prompt>.<--format> (nii.gz by default). .dcm (DICOM sources only):
                      one binary DICOM SEG of the source series, a segment per prompt (AUTOMATIC,
@@ -110,13 +110,12 @@ export async function segmentVolumeCommand(o: VolumeSegmentCliOptions): Promise<
       throw new UsageError(`--slices: ${(e as Error).message} of ${source.name}`);
     }
   }
-  const batchGiven = o.batch === undefined ? undefined : intOption(o.batch, 'batch', 1);
+  const batch = intOption(o.batch, 'batch', defaultVolumeBatch);
   const info = resolveModel(o.model, dataPaths.models(dataFolder(o.data)));
   const engine = new Engine({ provider: providerOption(o.provider), threads: o.threads ? intOption(o.threads, 'threads', 2) : undefined });
   try {
     const t0 = performance.now();
     const model = await openCliModel(info.dir, engine, { imageCacheBytes: 0, data: o.data, precision: o.precision });
-    const batch = batchGiven ?? volumeBatchFor(model.segmenter.precision);
     if (o.adapter) {
       const adapter = readAdapterFile(o.adapter, model.config, info.sha256);
       await model.segmenter.setAdapter(adapter);

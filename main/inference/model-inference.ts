@@ -14,7 +14,7 @@ import type { Precision } from '../contract/precision.ts';
 import { PrecisionChoice } from './precision-choice.ts';
 import { runPrecisionSelfCheck } from './precision-self-check.ts';
 import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
-import { segmentVolume, type SliceSource, volumeBatchFor } from './volume-segment.ts';
+import { defaultVolumeBatch, segmentVolume, type SliceSource } from './volume-segment.ts';
 
 /** Frames of a predictFrames call run between two chances for a preview to go first. */
 const framesPerTurn = 8;
@@ -52,12 +52,26 @@ export class ModelInference implements InferenceService {
     return this.choiceOf;
   }
 
+  /**
+   * The automatic precision this session started with: a self-check that finishes mid-session
+   * applies from the next start, so masks made in one session do not change precision under the
+   * user (a choice made in the settings applies at once: the user asked for it).
+   */
+  private sessionPrecision: Precision | null = null;
+
   private currentPrecision(): Precision {
-    return this.choice?.state().current ?? 'fp32';
+    const state = this.choice?.state();
+    if (!state) return 'fp32';
+    if (state.chosen) return state.chosen;
+    this.sessionPrecision ??= state.current;
+    return this.sessionPrecision;
   }
 
   runtime(): ModelRuntimeInfo {
-    const state = this.choice?.state() ?? { current: 'fp32' as const, chosen: null, check: null, reason: 'fp32 (no data folder to record a precision in)' };
+    const recorded = this.choice?.state() ?? { current: 'fp32' as const, chosen: null, check: null, reason: 'fp32 (no data folder to record a precision in)' };
+    const current = this.currentPrecision();
+    const state = current === recorded.current ? recorded
+      : { ...recorded, current, reason: `${recorded.reason}; ${recorded.current} from the next start (this session stays on ${current}, so its masks do not change under you)` };
     const c = state.check;
     const work = this.checking ? 'checking' : this.segmenterNow?.preparing ? 'preparing' : this.opened && !this.segmenterNow ? 'opening' : 'idle';
     return {
@@ -69,6 +83,7 @@ export class ModelInference implements InferenceService {
   setPrecision(p: Precision | null): ModelRuntimeInfo {
     if (!this.choice) throw new RangeError('this model has no data folder to record a precision in');
     this.choice.choose(p);
+    this.sessionPrecision = this.choice.state().current; // asked for: applies now
     return this.runtime();
   }
 
@@ -170,7 +185,7 @@ export class ModelInference implements InferenceService {
           const size = model.preprocess.height;
           let t0 = performance.now();
           await segmentVolume(model, source, {
-            prompts: [prompt], threshold, slices: chunk, batch: opts.batch ?? volumeBatchFor(model.segmenter.precision), signal: opts.signal,
+            prompts: [prompt], threshold, slices: chunk, batch: opts.batch ?? defaultVolumeBatch, signal: opts.signal,
             onSlice: async (k, [mask]) => {
               await onMask(k, { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: adapter?.id ?? null, cached: false, ms: performance.now() - t0 });
               t0 = performance.now();

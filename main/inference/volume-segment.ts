@@ -9,15 +9,15 @@ import { preprocess } from '../engine/model/preprocess.ts';
 import { logitsToMask } from '../engine/model/postprocess.ts';
 import type { Segmenter } from '../engine/model/segmenter.ts';
 import type { Raster } from '../common/raster.ts';
-import type { Precision } from '../contract/precision.ts';
 
 /**
  * Slices per vision-graph run when none is asked for, by precision, as measured with `bench volume`
  * on the 2-core build machine (docs/benchmarks.md): fp32 gains nothing from batching (the GEMMs are
- * already large; batch 2 measured 15 % slower), int8 runs 2 slices at a time 15–25 % faster than one
- * (its per-run activation quantisation and small attention products amortise) and 4 no better.
+ * already large; batch 2 measured 15 % slower). int8 ran 2 slices at a time 15–25 % faster, but its
+ * activations are quantised with one scale per run, so a slice's mask would depend on the slice it
+ * shares a run with: int8 stays at 1 too, and a slice's mask is the same in a volume as alone.
  */
-export const volumeBatchFor = (precision: Precision): number => (precision === 'int8' ? 2 : 1);
+export const defaultVolumeBatch = 1;
 
 /** Slices of one volume in stored order, read one at a time. */
 export interface SliceSource {

@@ -1,6 +1,7 @@
 // Precision in the app's inference service: fp32 until the model's int8 self-check has run (after
-// its first prediction), then int8 where the check agreed; a model made to disagree stays fp32
-// and says why; the user's explicit choice wins either way and is kept in the data folder.
+// its first prediction); where it agreed, int8 from the next start (a session's masks do not
+// change precision under the user); a model made to disagree stays fp32 and says why; the user's
+// explicit choice applies at once and is kept in the data folder.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,38 +30,40 @@ async function afterSelfCheck(s: ModelInference): Promise<void> {
   await s.predict(image, 0, prompt);
 }
 
-test('the tiny model: fp32 before its self-check, int8 after it (the check agreed), fp32 again when chosen', async () => {
+test('the tiny model: fp32 before its self-check; it agrees, so int8 from the next start; a choice applies at once', async () => {
   const data = join(tmp, 'agree');
   const s = service(tinyModelDir, data);
+  let fp32: Uint8Array;
   try {
     const before = s.runtime();
     assert.equal(before.precision, 'fp32');
     assert.equal(before.check, null);
     assert.match(before.reason, /until the int8 self-check/);
-    const fp32 = await s.predict(image, 0, prompt);
+    fp32 = (await s.predict(image, 0, prompt)).mask;
     await afterSelfCheck(s);
     const r = s.runtime();
     assert.equal(r.check?.int8Agrees, true, r.reason);
-    assert.equal(r.precision, 'int8');
-    assert.equal(r.chosen, null);
+    assert.equal(r.precision, 'fp32', 'this session stays on fp32');
+    assert.match(r.reason, /int8 from the next start/);
     assert.equal(r.work, 'idle');
-    const int8 = await s.predict(image, 0, prompt);
-    let same = 0;
-    for (let i = 0; i < fp32.mask.length; i++) same += fp32.mask[i] === int8.mask[i] ? 1 : 0;
-    assert.ok(same / fp32.mask.length >= 0.97, `int8 mask agrees with fp32 on ${same} of ${fp32.mask.length} pixels`);
-    assert.equal(s.setPrecision('fp32').precision, 'fp32');
-    assert.equal(s.runtime().chosen, 'fp32');
+    assert.deepEqual((await s.predict(image, 0, prompt)).mask, fp32, 'the same mask as before the check');
   } finally {
     await s.close();
   }
-  // kept in the data folder: a new service (a restart) runs at the chosen precision
-  const again = service(tinyModelDir, data);
+  const next = service(tinyModelDir, data); // a restart
   try {
-    assert.equal(again.runtime().precision, 'fp32');
-    assert.equal(again.runtime().chosen, 'fp32');
-    assert.equal(again.setPrecision(null).precision, 'int8', 'automatic: the recorded check agreed');
+    assert.equal(next.runtime().precision, 'int8');
+    assert.equal(next.runtime().chosen, null);
+    const int8 = (await next.predict(image, 0, prompt)).mask;
+    let same = 0;
+    for (let i = 0; i < fp32.length; i++) same += fp32[i] === int8[i] ? 1 : 0;
+    assert.ok(same / fp32.length >= 0.97, `int8 mask agrees with fp32 on ${same} of ${fp32.length} pixels`);
+    assert.equal(next.setPrecision('fp32').precision, 'fp32', 'a choice applies at once');
+    assert.deepEqual((await next.predict(image, 0, prompt)).mask, fp32);
+    assert.equal(next.runtime().chosen, 'fp32');
+    assert.equal(next.setPrecision(null).precision, 'int8', 'automatic: the recorded check agreed');
   } finally {
-    await again.close();
+    await next.close();
   }
 });
 

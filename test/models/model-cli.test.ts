@@ -63,5 +63,5 @@ test('model download fetches from the endpoint with progress on stderr; usage er
 
   const usage = await run('model', 'fetch');
   assert.equal(usage.code, 2);
-  assert.match(usage.err, /unknown model command 'fetch' \(known: list, import, download\)/);
+  assert.match(usage.err, /unknown model command 'fetch' \(known: list, import, download, check-precision\)/);
 });
