@@ -19,7 +19,7 @@ import { exportAdapterPack, importAdapterPack, inspectAdapterPacks, originOf, pa
 import { adapterReport, galleryImage } from '../training/adapter-report.ts';
 import type { Job } from '../store/jobs.ts';
 import { PacsConnections, type PacsConnection } from '../pacs/connections.ts';
-import { DicomWebClient, testDicomWeb } from '../pacs/dicomweb.ts';
+import { testPacsConnection } from '../pacs/test-connection.ts';
 import { PacsError } from '../pacs/errors.ts';
 import { pacsPullConfig, pacsPushConfig } from '../jobs/runners/pacs.ts';
 import type { PacsConnectionInfo } from '../contract/contract.ts';
@@ -86,7 +86,7 @@ const jobInfo = (j: Job): JobInfo => ({
 const PACS_TIMEOUT_MS = 15_000;
 
 const pacsInfo = (c: PacsConnection, secretSet: boolean): PacsConnectionInfo => ({
-  name: c.name, dicomweb: c.dicomweb, auth: c.auth, username: c.username ?? null, caFile: c.caFile ?? null, secretSet,
+  name: c.name, dicomweb: c.dicomweb, auth: c.auth, username: c.username ?? null, caFile: c.caFile ?? null, secretSet, dimse: c.dimse ?? null,
 });
 
 const adapterInfo = (a: Adapter): AdapterInfo => ({
@@ -308,6 +308,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
         auth: req.auth,
         ...(req.auth === 'basic' && username ? { username } : {}),
         ...(caFile ? { caFile } : {}),
+        ...(req.dimse ? { dimse: { host: text(req.dimse.host) ?? '', port: Number(req.dimse.port), calledAeTitle: text(req.dimse.calledAeTitle) ?? '', callingAeTitle: text(req.dimse.callingAeTitle) ?? 'DELINEATE' } } : {}),
       };
       const secret = req.auth === 'basic' ? { password: req.password || undefined } : req.auth === 'bearer' ? { token: req.token || undefined } : {};
       const saved = connections.save(connection, secret, { keepSecret: true });
@@ -316,9 +317,9 @@ export function createApi(deps: ApiDeps): DelineateApi {
     removePacsConnection: ({ name }) => result(() => {
       if (!new PacsConnections(store.dataDir).remove(name)) throw new ApiFailure('not-found', `no PACS connection named '${name}'`);
     }),
-    testPacsConnection: ({ name }) => result(() => testDicomWeb(new PacsConnections(store.dataDir).target(name, PACS_TIMEOUT_MS))),
+    testPacsConnection: ({ name }) => result(() => testPacsConnection(new PacsConnections(store.dataDir), name, PACS_TIMEOUT_MS)),
     findPacsStudies: ({ connection, query }) => result(() => {
-      const client = new DicomWebClient(new PacsConnections(store.dataDir).target(connection, PACS_TIMEOUT_MS));
+      const client = new PacsConnections(store.dataDir).client(connection, PACS_TIMEOUT_MS);
       const clean = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
       return client.searchStudies({
         patientId: clean(query?.patientId), accessionNumber: clean(query?.accessionNumber), studyDate: clean(query?.studyDate),
@@ -326,7 +327,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
       });
     }),
     findPacsSeries: ({ connection, studyUid, modality }) => result(() => {
-      const client = new DicomWebClient(new PacsConnections(store.dataDir).target(connection, PACS_TIMEOUT_MS));
+      const client = new PacsConnections(store.dataDir).client(connection, PACS_TIMEOUT_MS);
       return client.searchSeries(studyUid, { modality: modality?.trim() ? modality.trim().toUpperCase() : undefined });
     }),
     pullFromPacs: ({ projectId, connection, studyUid, seriesUid }) => result(() => {

@@ -328,12 +328,34 @@ export interface PacsConnectionInfo {
   caFile: string | null;
   /** a password (basic) or token (bearer) is stored for it */
   secretSet: boolean;
+  /** DIMSE (C-FIND, C-GET, C-STORE): used where there is no DICOMweb URL */
+  dimse: PacsDimse | null;
+}
+
+/** A PACS's DIMSE address: host, port, its AE title (called) and ours (calling). */
+export interface PacsDimse {
+  host: string;
+  port: number;
+  calledAeTitle: string;
+  callingAeTitle: string;
+}
+
+/** What "Test connection" found: each protocol the connection has, checked. */
+export interface PacsConnectionTest {
+  /** host:port of each server tried */
+  server: string;
+  /** DICOMweb: whether a study search found any; null where DICOMweb is not set */
+  studiesVisible: boolean | null;
+  /** one line per protocol checked, e.g. "DIMSE: pacs:104 (AE PACS) accepts DELINEATE for C-ECHO and C-FIND" */
+  checked: string[];
 }
 
 /** What savePacsConnection accepts; a secret left out keeps the one stored for that connection. */
 export interface PacsConnectionInput {
   name: string;
-  dicomweb: string;
+  /** the DICOMweb base URL; empty or null: none (then dimse is needed) */
+  dicomweb: string | null;
+  dimse?: PacsDimse | null;
   auth: 'none' | 'basic' | 'bearer';
   username?: string | null;
   caFile?: string | null;
@@ -469,7 +491,7 @@ export interface DelineateApi {
   savePacsConnection(req: PacsConnectionInput): Promise<ApiResult<PacsConnectionInfo>>;
   removePacsConnection(req: { name: string }): Promise<ApiResult<void>>;
   /** One QIDO-RS search; an error (code 'pacs') says what failed: DNS, refused, TLS, 401/403, not DICOMweb. */
-  testPacsConnection(req: { name: string }): Promise<ApiResult<{ server: string; studiesVisible: boolean }>>;
+  testPacsConnection(req: { name: string }): Promise<ApiResult<PacsConnectionTest>>;
   findPacsStudies(req: { connection: string; query: PacsStudyQuery }): Promise<ApiResult<PacsStudy[]>>;
   findPacsSeries(req: { connection: string; studyUid: string; modality?: string }): Promise<ApiResult<PacsSeries[]>>;
   /** Starts a pull of a study (every series) or one series into the project: an import job with config.pacs. */

@@ -9,6 +9,9 @@ import { rootCertificates } from 'node:tls';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { PacsError } from './errors.ts';
 import type { HttpTarget } from './http.ts';
+import type { PacsClient } from './client.ts';
+import { DicomWebClient } from './dicomweb.ts';
+import { DimseClient } from './dimse.ts';
 
 export type PacsAuth = 'none' | 'basic' | 'bearer';
 
@@ -29,7 +32,7 @@ export interface PacsConnection {
   username?: string;
   /** an extra certificate authority (PEM) trusted for this server, beside the system's */
   caFile?: string;
-  /** kept for DIMSE (C-FIND/C-GET/C-STORE), which this build does not speak yet */
+  /** DIMSE (C-FIND, C-GET, C-STORE): used where no DICOMweb URL is set */
   dimse?: DimseSettings;
 }
 
@@ -162,7 +165,7 @@ export class PacsConnections {
   /** How to reach a connection's DICOMweb service: base URL, Authorization header, CAs. */
   target(name: string, timeoutMs?: number): HttpTarget {
     const c = this.get(name);
-    if (!c.dicomweb) throw new PacsError('config', `connection '${c.name}' has no DICOMweb URL (DIMSE is not supported yet)`);
+    if (!c.dicomweb) throw new PacsError('config', `connection '${c.name}' has no DICOMweb URL (it is reached over DIMSE)`);
     const secret = this.secrets()[c.name] ?? {};
     let authorization: string | undefined;
     if (c.auth === 'basic') {
@@ -181,5 +184,12 @@ export class PacsConnections {
       }
     }
     return { base: new URL(c.dicomweb), authorization, ca, timeoutMs };
+  }
+
+  /** The client that reaches a connection: DICOMweb where a base URL is set, DIMSE otherwise. */
+  client(name: string, timeoutMs?: number): PacsClient {
+    const c = this.get(name);
+    if (c.dicomweb) return new DicomWebClient(this.target(c.name, timeoutMs));
+    return new DimseClient({ ...c.dimse!, timeoutMs });
   }
 }

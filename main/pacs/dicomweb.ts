@@ -9,6 +9,7 @@ import { request, type HttpResponse, type HttpTarget } from './http.ts';
 import { PacsError, serverName } from './errors.ts';
 import { buildMultipart, contentTypeParams, MultipartError, parseMultipart } from './multipart.ts';
 import { integer, sequence, TAG, text, texts, type DicomJson } from './dicom-json.ts';
+import type { PacsClient } from './client.ts';
 
 // The query and its matches are the API's own types: the app shows them as the client returns them.
 export type StudyQuery = PacsStudyQuery;
@@ -38,10 +39,11 @@ export function checkDateRange(value: string): string {
 
 const DICOM_JSON = 'application/dicom+json';
 
-export class DicomWebClient {
+export class DicomWebClient implements PacsClient {
+  readonly protocol = 'dicomweb';
   constructor(readonly target: HttpTarget) {}
 
-  private get server(): string {
+  get server(): string {
     return serverName(this.target.base);
   }
 
@@ -93,6 +95,14 @@ export class DicomWebClient {
       if (found.length < pageSize) break;
     }
     return [...new Set(uids)];
+  }
+
+  /** Instances one WADO-RS request each (all those the server lists when `sops` is null). */
+  async retrieveInstances(studyUid: string, seriesUid: string, sops: string[] | null, each: (sop: string, file: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    for (const sop of sops ?? (await this.listInstances(studyUid, seriesUid, signal))) {
+      signal?.throwIfAborted();
+      each(sop, await this.retrieveInstance(studyUid, seriesUid, sop, signal));
+    }
   }
 
   /** One instance's DICOM file (WADO-RS), in the transfer syntax it is stored in. */

@@ -6,6 +6,7 @@ export type PacsFailure =
   | 'refused' // nothing listens on that port
   | 'tls' // the certificate does not verify, or the TLS handshake failed
   | 'auth' // HTTP 401 or 403
+  | 'rejected' // DIMSE: the association (or a service on it) was refused, e.g. an AE title not allowed
   | 'not-dicomweb' // something answered, but not as a DICOMweb service
   | 'connection' // the connection broke or timed out mid-request
   | 'http' // a DICOMweb error status (4xx/5xx other than 401/403)

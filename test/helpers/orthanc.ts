@@ -29,7 +29,7 @@ export interface Orthanc {
   password: string;
   folder: string;
   /** an Orthanc REST call as the test user; JSON answers parsed */
-  rest(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Buffer): Promise<{ status: number; body: Buffer; json(): unknown }>;
+  rest(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: Buffer): Promise<{ status: number; body: Buffer; json(): unknown }>;
   /** POST /instances; returns Orthanc's answer (ID, ParentSeries, …) */
   upload(bytes: Buffer): Promise<{ ID: string; ParentSeries: string; Status: string }>;
   start(): Promise<void>;

@@ -3,14 +3,15 @@
 // are peers and do not import each other; runners/index.ts wires them):
 //
 // - pull (import + pacs {connection, studyUid, seriesUid?}): phase 'retrieve' fetches every
-//   instance missing from `<data>/pacs/retrieved/<study>/<series>/` (pacs/retrieve.ts: atomic
+//   instance missing from `<data>/pacs/retrieved/<study>/<series>/` over DICOMweb or DIMSE C-GET
+//   (pacs/retrieve.ts: atomic
 //   per instance, so a stopped pull resumes without duplicates or half-written files); only when
 //   every series is complete does phase 'import' run the import runner over those folders, with
 //   its own checkpoint inside ours. A pull that fails while retrieving has imported nothing. The
 //   retrieved files stay: they are the imported images' source files.
 // - push (export + pacs {connection, seriesUids?}): the export runner writes the project's DICOM
 //   SEGs (format dicom-seg) into `<data>/pacs/outbox/job-<id>/`; those of images pulled from a PACS
-//   (and of the series asked for) are sent one by one with STOW-RS, each tried up to 3 times. A
+//   (and of the series asked for) are sent one by one with STOW-RS or C-STORE, each tried up to 3 times. A
 //   SEG sent earlier whose masks have not changed since is not sent again (project setting
 //   `pacsSent`), so running push again retries exactly what failed.
 
@@ -18,7 +19,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { readDicomHeader } from '../../io/dicom.ts';
 import { PacsConnections, pacsPaths } from '../../pacs/connections.ts';
-import { checkUid, DicomWebClient, type StowOutcome } from '../../pacs/dicomweb.ts';
+import type { PacsClient } from '../../pacs/client.ts';
+import { checkUid, type StowOutcome } from '../../pacs/dicomweb.ts';
 import { PacsError } from '../../pacs/errors.ts';
 import { retrieveSeries, type RetrieveResult } from '../../pacs/retrieve.ts';
 import { InvalidValueError, NotFoundError } from '../../store/errors.ts';
@@ -116,7 +118,7 @@ export function withPacsPull(importRun: JobRunner): JobRunner {
     let cp = (job.checkpoint as PullCheckpoint | null) ?? { phase: 'retrieve' as const };
     if (cp.phase === 'retrieve') {
       ctx.checkpoint(cp); // a killed retrieve is resumed, not abandoned
-      const client = new DicomWebClient(new PacsConnections(ctx.store.dataDir).target(connection));
+      const client = new PacsConnections(ctx.store.dataDir).client(connection);
       const root = pacsPaths.retrieved(ctx.store.dataDir);
       const series: PacsPullResult['pacs']['series'] = [];
       try {
@@ -145,7 +147,7 @@ export function withPacsPull(importRun: JobRunner): JobRunner {
   });
 }
 
-async function allSeries(client: DicomWebClient, studyUid: string, signal: AbortSignal): Promise<string[]> {
+async function allSeries(client: PacsClient, studyUid: string, signal: AbortSignal): Promise<string[]> {
   const uids: string[] = [];
   const limit = 200;
   for (let offset = 0; ; offset += limit) {
@@ -166,7 +168,7 @@ export function withPacsPush(exportRun: JobRunner): JobRunner {
     const config = pacsPushConfig(job.config);
     const { connection } = config.pacs;
     const { store } = ctx;
-    const client = new DicomWebClient(new PacsConnections(store.dataDir).target(connection));
+    const client = new PacsConnections(store.dataDir).client(connection);
     const outbox = pacsPaths.outbox(store.dataDir, job.id);
     rmSync(outbox, { recursive: true, force: true }); // left by an attempt that was killed
     try {
@@ -234,14 +236,14 @@ function pulled(store: Store, image: Image, retrievedRoot: string): boolean {
 }
 
 /** STOW-RS of one object, tried up to ATTEMPTS times; credentials refused stop the whole push. */
-async function storeWithRetry(client: DicomWebClient, bytes: Uint8Array, sop: string, ctx: JobContext, connection: string): Promise<StowOutcome & { attempts: number }> {
+async function storeWithRetry(client: PacsClient, bytes: Uint8Array, sop: string, ctx: JobContext, connection: string): Promise<StowOutcome & { attempts: number }> {
   let last: StowOutcome = { sopInstanceUid: sop, stored: false, reason: 'not tried' };
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     ctx.signal.throwIfAborted();
     try {
       last = await client.store(bytes, sop, ctx.signal);
     } catch (e) {
-      if (e instanceof PacsError && (e.failure === 'auth' || e.failure === 'config' || e.failure === 'tls' || e.failure === 'dns')) throw pacsFailure(e, connection, 'sending');
+      if (e instanceof PacsError && (e.failure === 'auth' || e.failure === 'rejected' || e.failure === 'config' || e.failure === 'tls' || e.failure === 'dns')) throw pacsFailure(e, connection, 'sending');
       if (!(e instanceof PacsError)) throw e;
       last = { sopInstanceUid: sop, stored: false, reason: e.message };
     }
