@@ -8,6 +8,7 @@ import { createApi } from './api/handlers.ts';
 import type { EngineOptions } from './engine/runtime/engine.ts';
 import { InstalledModelInference } from './inference/installed-model.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { InboxService } from './jobs/pacs-inbox.ts';
 import { defaultRunners } from './jobs/runners/index.ts';
 import { openLockedStore } from './store/data-lock.ts';
 import { appLog, sweepTemporaries } from './store/app-log.ts';
@@ -50,13 +51,18 @@ export function openCore(o: CoreOptions = {}): Core {
   });
   queue.start(); // recovers what a crash left running, then runs the queue
   const appInfo = appInfoSource({ dataDir, modelsDir: dataPaths.models(dataDir), model: o.model, demo: o.demo, provider: o.engine?.provider });
-  const api = createApi({ store, queue, inference: () => inference, jobKinds: Object.keys(runners) as JobKind[], appInfo });
+  const inbox = new InboxService(store, (i) => {
+    queue.enqueue('import', { projectId: i.projectId, paths: i.paths }, { projectId: i.projectId });
+  }, log);
+  void inbox.apply(); // listens only when the user turned it on
+  const api = createApi({ store, queue, inference: () => inference, jobKinds: Object.keys(runners) as JobKind[], appInfo, inbox });
   let closed = false;
   return {
     dataDir, store, queue, api,
     async close() {
       if (closed) return;
       closed = true;
+      await inbox.close();
       await queue.close();
       await inference.close();
       log('closed');

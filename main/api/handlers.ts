@@ -20,6 +20,7 @@ import { adapterReport, galleryImage } from '../training/adapter-report.ts';
 import type { Job } from '../store/jobs.ts';
 import { PacsConnections, type PacsConnection } from '../pacs/connections.ts';
 import { testPacsConnection } from '../pacs/test-connection.ts';
+import type { InboxService } from '../jobs/pacs-inbox.ts';
 import { PacsError } from '../pacs/errors.ts';
 import { pacsPullConfig, pacsPushConfig } from '../jobs/runners/pacs.ts';
 import type { PacsConnectionInfo } from '../contract/contract.ts';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   jobKinds: readonly JobKind[];
   /** What appInfo answers (the core knows its data folder and model choice); absent: 'unavailable'. */
   appInfo?: () => AppInfo | Promise<AppInfo>;
+  /** The C-STORE listener (the core's); absent: this host cannot receive studies. */
+  inbox?: InboxService;
 }
 
 /** A failure with an API code, thrown inside handlers and turned into an ApiError. */
@@ -98,6 +101,9 @@ export function createApi(deps: ApiDeps): DelineateApi {
   const { store, queue } = deps;
 
   const image = (id: number) => need(store.images.get(id), `image ${id}`);
+  const inbox = () => deps.inbox ?? (() => {
+    throw new ApiFailure('unavailable', 'this host cannot receive studies from a PACS');
+  })();
   const frameOf = (img: { frames: number; id: number }, frame: number | undefined): number => {
     const k = frame ?? Math.floor(img.frames / 2);
     if (!Number.isInteger(k) || k < 0 || k >= img.frames) throw new ApiFailure('invalid', `image ${img.id} has slices 0..${img.frames - 1}, not ${k}`);
@@ -314,6 +320,16 @@ export function createApi(deps: ApiDeps): DelineateApi {
       const saved = connections.save(connection, secret, { keepSecret: true });
       return pacsInfo(saved, connections.hasSecret(saved.name));
     }),
+    getPacsListener: () => result(() => inbox().state()),
+    savePacsListener: (req) => result(() => inbox().apply({
+      enabled: req.enabled === true,
+      aeTitle: String(req.aeTitle ?? ''),
+      host: String(req.host ?? '').trim(),
+      port: Number(req.port),
+      allowedAeTitles: (req.allowedAeTitles ?? []).map(String).filter((a) => a.trim() !== ''),
+      allowedHosts: (req.allowedHosts ?? []).map((h) => String(h).trim()).filter(Boolean),
+      inboxProject: String(req.inboxProject ?? ''),
+    })),
     removePacsConnection: ({ name }) => result(() => {
       if (!new PacsConnections(store.dataDir).remove(name)) throw new ApiFailure('not-found', `no PACS connection named '${name}'`);
     }),

@@ -340,6 +340,31 @@ export interface PacsDimse {
   callingAeTitle: string;
 }
 
+/** The C-STORE listener's settings: off by default; who may send is an allow-list. */
+export interface PacsListenerSettings {
+  enabled: boolean;
+  /** the AE title senders must call */
+  aeTitle: string;
+  /** the interface address bound: 127.0.0.1 (this computer only), a LAN address, or 0.0.0.0 */
+  host: string;
+  port: number;
+  /** calling AE titles that may send; empty: nobody */
+  allowedAeTitles: string[];
+  /** sender addresses that may send; empty: any (of an allowed AE title) */
+  allowedHosts: string[];
+  /** the project received series are imported into (made when missing) */
+  inboxProject: string;
+}
+
+/** The listener's settings and whether it is listening now. */
+export interface PacsListenerState {
+  settings: PacsListenerSettings;
+  /** the port it listens on; null when off or when it could not start */
+  listeningOn: number | null;
+  /** why it is not listening although enabled (port taken, address not this computer's) */
+  error: string | null;
+}
+
 /** What "Test connection" found: each protocol the connection has, checked. */
 export interface PacsConnectionTest {
   /** host:port of each server tried */
@@ -489,6 +514,10 @@ export interface DelineateApi {
   listPacsConnections(): Promise<ApiResult<PacsConnectionInfo[]>>;
   /** Adds or replaces (same name, any case) a connection; no network call. */
   savePacsConnection(req: PacsConnectionInput): Promise<ApiResult<PacsConnectionInfo>>;
+  /** The C-STORE listener's settings and state. */
+  getPacsListener(): Promise<ApiResult<PacsListenerState>>;
+  /** Saves the listener's settings and starts, restarts or stops it to match. */
+  savePacsListener(req: PacsListenerSettings): Promise<ApiResult<PacsListenerState>>;
   removePacsConnection(req: { name: string }): Promise<ApiResult<void>>;
   /** One QIDO-RS search; an error (code 'pacs') says what failed: DNS, refused, TLS, 401/403, not DICOMweb. */
   testPacsConnection(req: { name: string }): Promise<ApiResult<PacsConnectionTest>>;

@@ -44,6 +44,8 @@ const table = {
   listDir: true,
   listPacsConnections: true,
   savePacsConnection: true,
+  getPacsListener: true,
+  savePacsListener: true,
   removePacsConnection: true,
   testPacsConnection: true,
   findPacsStudies: true,

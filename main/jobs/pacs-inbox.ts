@@ -3,7 +3,8 @@
 // the inbox project (made when missing), run like any import (resumable, in the job list).
 
 import { StoreListener, type ReceivedBatch } from '../pacs/listener.ts';
-import type { ListenerSettings } from '../pacs/listener-settings.ts';
+import type { PacsListenerState } from '../contract/contract.ts';
+import { DEFAULT_LISTENER, readListenerSettings, saveListenerSettings, type ListenerSettings } from '../pacs/listener-settings.ts';
 import type { Store } from '../store/store.ts';
 
 export interface InboxImport {
@@ -26,4 +27,64 @@ export function startInbox(store: Store, settings: ListenerSettings, submit: (i:
       submit({ projectId: project.id, paths: batch.series.map((s) => s.folder), batch });
     },
   });
+}
+
+/**
+ * The app's listener: follows the saved settings (started when enabled, restarted when they change)
+ * and enqueues each received batch's import. A listener that cannot start (port taken) leaves the
+ * app running and says why in its state.
+ */
+export class InboxService {
+  private listener: StoreListener | null = null;
+  private error: string | null = null;
+  private applying: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: Store, private readonly enqueue: (i: InboxImport) => void, private readonly log: (line: string) => void) {}
+
+  state(): PacsListenerState {
+    let settings: ListenerSettings;
+    try {
+      settings = readListenerSettings(this.store.dataDir);
+    } catch (e) {
+      return { settings: { ...DEFAULT_LISTENER, enabled: false }, listeningOn: null, error: (e as Error).message };
+    }
+    return { settings, listeningOn: this.listener?.port ?? null, error: this.error };
+  }
+
+  /** Saves (when given) and applies the settings; resolves with the state after. */
+  apply(settings?: ListenerSettings): Promise<PacsListenerState> {
+    let next: ListenerSettings;
+    if (settings) next = saveListenerSettings(this.store.dataDir, settings); // a bad field throws to the caller
+    else {
+      try {
+        next = readListenerSettings(this.store.dataDir);
+      } catch (e) {
+        this.error = (e as Error).message; // a hand-edited file gone wrong: the app still starts
+        return Promise.resolve({ settings: { ...DEFAULT_LISTENER, enabled: false }, listeningOn: null, error: this.error });
+      }
+    }
+    this.applying = this.applying.then(async () => {
+      await this.listener?.close();
+      this.listener = null;
+      this.error = null;
+      if (!next.enabled) return;
+      if (next.allowedAeTitles.length === 0) {
+        this.error = 'no calling AE title is allowed to send: add the PACS\'s AE title to the allow-list';
+        return;
+      }
+      try {
+        this.listener = await startInbox(this.store, next, this.enqueue, (l) => this.log(`PACS listener: ${l}`));
+      } catch (e) {
+        this.error = (e as Error).message;
+        this.log(`PACS listener: ${this.error}`);
+      }
+    });
+    return this.applying.then(() => this.state());
+  }
+
+  async close(): Promise<void> {
+    await this.applying;
+    await this.listener?.close();
+    this.listener = null;
+  }
 }

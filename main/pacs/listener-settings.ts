@@ -4,24 +4,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { PacsListenerSettings } from '../contract/contract.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { pacsPaths } from './connections.ts';
 import { PacsError } from './errors.ts';
 
-export interface ListenerSettings {
-  enabled: boolean;
-  /** the AE title senders call; associations calling another are rejected */
-  aeTitle: string;
-  /** the interface address to bind: 127.0.0.1 (this computer only), a LAN address, or 0.0.0.0 */
-  host: string;
-  port: number;
-  /** calling AE titles that may send; none: nobody may */
-  allowedAeTitles: string[];
-  /** sender addresses that may send; empty: any address (of an allowed AE title) */
-  allowedHosts: string[];
-  /** the project received studies are imported into (made when missing) */
-  inboxProject: string;
-}
+/** The contract's shape: the app edits exactly these. */
+export type ListenerSettings = PacsListenerSettings;
 
 export const DEFAULT_LISTENER: ListenerSettings = {
   enabled: false, aeTitle: 'DELINEATE', host: '127.0.0.1', port: 11112, allowedAeTitles: [], allowedHosts: [], inboxProject: 'PACS inbox',

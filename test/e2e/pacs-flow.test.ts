@@ -109,7 +109,7 @@ test('PACS through the UI: connection added and tested in settings, Open from PA
       await item.getByRole('button', { name: 'Test Orthanc' }).click();
       const result = drawer.getByRole('status', { name: 'Test result of Orthanc' });
       await visible(result);
-      assert.equal(await result.textContent(), `Works: 127.0.0.1:${orthanc.httpPort} answers DICOMweb searches.`);
+      assert.equal(await result.textContent(), `Works: DICOMweb: 127.0.0.1:${orthanc.httpPort} answers QIDO-RS.`);
       // editing: the password field is empty (never prefilled), and saving it so keeps the stored one
       await item.getByRole('button', { name: 'Edit Orthanc' }).click();
       const edit = drawer.getByRole('form', { name: 'Edit PACS connection Orthanc' });

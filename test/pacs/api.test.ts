@@ -17,7 +17,8 @@ import { JobQueue } from '../../main/jobs/queue.ts';
 import { defaultRunners } from '../../main/jobs/runners/index.ts';
 import { pacsPaths } from '../../main/pacs/connections.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
-import { startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
+import { freePort, startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
+import { InboxService } from '../../main/jobs/pacs-inbox.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -71,7 +72,7 @@ async function finished(job: JobInfo): Promise<JobInfo> {
 test('connections: a secret goes in and never comes out; an edit without one keeps it; bad settings are refused by field', async () => {
   assert.deepEqual(ok(await api.listPacsConnections()), []);
   const saved = ok(await api.savePacsConnection({ name: 'Orthanc', dicomweb: orthanc.dicomweb, auth: 'basic', username: orthanc.username, password: orthanc.password }));
-  assert.deepEqual(saved, { name: 'Orthanc', dicomweb: orthanc.dicomweb, auth: 'basic', username: orthanc.username, caFile: null, secretSet: true });
+  assert.deepEqual(saved, { name: 'Orthanc', dicomweb: orthanc.dicomweb, auth: 'basic', username: orthanc.username, caFile: null, secretSet: true, dimse: null });
   const listed = ok(await api.listPacsConnections());
   assert.deepEqual(listed, [saved]);
   assert.ok(!JSON.stringify(listed).includes(orthanc.password), 'the listing holds no password');
@@ -91,7 +92,7 @@ test('connections: a secret goes in and never comes out; an edit without one kee
 
 test('test connection: works against Orthanc; a wrong password fails as a PACS problem without the password; a dead port says refused', async () => {
   const works = ok(await api.testPacsConnection({ name: 'Orthanc' }));
-  assert.deepEqual(works, { server: `127.0.0.1:${orthanc.httpPort}`, studiesVisible: true });
+  assert.deepEqual(works, { server: `127.0.0.1:${orthanc.httpPort}`, studiesVisible: true, checked: [`DICOMweb: 127.0.0.1:${orthanc.httpPort} answers QIDO-RS`] });
   const wrong = 'not-the-password-Zq9';
   ok(await api.savePacsConnection({ name: 'wrong', dicomweb: orthanc.dicomweb, auth: 'basic', username: orthanc.username, password: wrong }));
   const message = fails(await api.testPacsConnection({ name: 'wrong' }), 'pacs', /refused the credentials \(HTTP 401/);
@@ -154,4 +155,37 @@ test('find, pull (an import job with config.pacs), push (an export job with conf
   assert.equal(tags.StudyInstanceUID, STUDY);
   const referenced = tags.ReferencedSeriesSequence as { SeriesInstanceUID: string }[];
   assert.deepEqual(referenced.map((s) => s.SeriesInstanceUID), [SERIES]);
+});
+
+test('the listener: off by default; on, Orthanc sends a series and it is imported into the inbox; bad settings are refused by field', async () => {
+  const inboxService = new InboxService(store, (i) => queue.enqueue('import', { projectId: i.projectId, paths: i.paths }, { projectId: i.projectId }), () => {});
+  const withInbox = createApi({ store, queue, inference: () => assert.fail('no model is needed here'), jobKinds: ['import', 'export'], inbox: inboxService });
+  try {
+    const off = ok(await withInbox.getPacsListener());
+    assert.deepEqual([off.settings.enabled, off.listeningOn, off.settings.aeTitle, off.settings.host], [false, null, 'DELINEATE', '127.0.0.1']);
+    fails(await withInbox.savePacsListener({ ...off.settings, host: 'localhost' }), 'invalid', /interface "localhost" must be an IP address/);
+    fails(await withInbox.savePacsListener({ ...off.settings, allowedAeTitles: ['A\\B'] }), 'invalid', /allowed AE title "A\\\\B"/);
+    const nobody = ok(await withInbox.savePacsListener({ ...off.settings, enabled: true, port: await freePort() }));
+    assert.equal(nobody.listeningOn, null);
+    assert.match(nobody.error ?? '', /no calling AE title is allowed/);
+    const port = await freePort();
+    const on = ok(await withInbox.savePacsListener({ ...off.settings, enabled: true, port, allowedAeTitles: [orthanc.aeTitle], inboxProject: 'From PACS' }));
+    assert.deepEqual([on.listeningOn, on.error], [port, null]);
+    assert.equal((await orthanc.rest('PUT', '/modalities/app-inbox', Buffer.from(JSON.stringify({ AET: 'DELINEATE', Host: '127.0.0.1', Port: port })))).status, 200);
+    const [hit] = (await orthanc.rest('POST', '/tools/lookup', Buffer.from(SERIES))).json() as { ID: string }[];
+    const sent = await orthanc.rest('POST', '/modalities/app-inbox/store', Buffer.from(JSON.stringify({ Resources: [hit.ID], Synchronous: true })));
+    assert.equal(sent.status, 200, sent.body.toString());
+    let job;
+    for (let i = 0; i < 100 && !job; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = store.jobs.list().find((j) => j.kind === 'import' && j.projectId === store.projects.byName('From PACS')?.id && (j.state === 'done' || j.state === 'failed'));
+    }
+    assert.ok(job, 'an import job ran for the received series');
+    assert.equal(job.state, 'done', job.error ?? '');
+    assert.ok(store.images.count(job.projectId!) > 0, 'the inbox project has the series');
+    const offAgain = ok(await withInbox.savePacsListener({ ...on.settings, enabled: false }));
+    assert.equal(offAgain.listeningOn, null);
+  } finally {
+    await inboxService.close();
+  }
 });

@@ -28,6 +28,10 @@ export function PacsConnectionForm({ initial, onSaved, onCancel }: {
   const [username, setUsername] = useState(initial?.username ?? '');
   const [secret, setSecret] = useState('');
   const [caFile, setCaFile] = useState(initial?.caFile ?? '');
+  const [dimseHost, setDimseHost] = useState(initial?.dimse?.host ?? '');
+  const [dimsePort, setDimsePort] = useState(String(initial?.dimse?.port ?? 104));
+  const [calledAe, setCalledAe] = useState(initial?.dimse?.calledAeTitle ?? '');
+  const [callingAe, setCallingAe] = useState(initial?.dimse?.callingAeTitle ?? 'DELINEATE');
   const [saving, setSaving] = useState(false);
   // a stored secret of the kind this auth needs can be kept by leaving the field empty
   const keeps = initial != null && initial.secretSet && initial.auth === auth;
@@ -36,7 +40,8 @@ export function PacsConnectionForm({ initial, onSaved, onCancel }: {
     e.preventDefault();
     setSaving(true);
     const r = await call('Save PACS connection', () => getApi().savePacsConnection({
-      name, dicomweb: url, auth, username: auth === 'basic' ? username : null, caFile: caFile || null,
+      name, dicomweb: url.trim() || null, auth,
+      dimse: dimseHost.trim() ? { host: dimseHost.trim(), port: Number(dimsePort), calledAeTitle: calledAe, callingAeTitle: callingAe } : null, username: auth === 'basic' ? username : null, caFile: caFile || null,
       ...(auth === 'basic' && secret ? { password: secret } : {}), ...(auth === 'bearer' && secret ? { token: secret } : {}),
     }));
     setSaving(false);
@@ -64,7 +69,7 @@ export function PacsConnectionForm({ initial, onSaved, onCancel }: {
           placeholder="https://pacs.example.org/dicom-web"
           value={url}
           onChange={(e) => setUrl(e.currentTarget.value)}
-          required
+          required={!dimseHost.trim()}
           styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
         />
         <NativeSelect label="Authentication" value={auth} onChange={(e) => setAuth(e.currentTarget.value as Auth)} data={AUTH_OPTIONS} />
@@ -85,6 +90,15 @@ export function PacsConnectionForm({ initial, onSaved, onCancel }: {
           onChange={(e) => setCaFile(e.currentTarget.value)}
           styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
         />
+        <Text size="xs" fw={600} mt={4}>DIMSE (for a PACS without DICOMweb; used when no DICOMweb URL is given)</Text>
+        <Group gap={6} grow>
+          <TextInput label="DIMSE host" placeholder="pacs.example.org" value={dimseHost} onChange={(e) => setDimseHost(e.currentTarget.value)} />
+          <TextInput label="DIMSE port" value={dimsePort} onChange={(e) => setDimsePort(e.currentTarget.value)} inputMode="numeric" required={!!dimseHost.trim()} />
+        </Group>
+        <Group gap={6} grow>
+          <TextInput label="PACS AE title (called)" value={calledAe} onChange={(e) => setCalledAe(e.currentTarget.value)} maxLength={16} required={!!dimseHost.trim()} />
+          <TextInput label="Our AE title (calling)" value={callingAe} onChange={(e) => setCallingAe(e.currentTarget.value)} maxLength={16} required={!!dimseHost.trim()} description="The PACS must know it" />
+        </Group>
         <Text size="xs" c="dimmed">Saving makes no network call; use Test to check the connection.</Text>
         <Group justify="flex-end" gap="xs">
           <Button variant="default" size="xs" onClick={onCancel}>Cancel</Button>

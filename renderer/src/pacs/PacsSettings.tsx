@@ -1,5 +1,5 @@
 // The settings drawer's PACS section: the connections (address, authentication, whether a secret
-// is stored), with Add, Edit, Remove and Test. "Test" is the only thing here that reaches the
+// is stored), with Add, Edit, Remove and Test; and the C-STORE listener (PacsListenerSettings). "Test" is the only thing here that reaches the
 // network, and only the server of that connection; its answer says exactly what failed.
 
 import { Alert, Button, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
@@ -28,7 +28,7 @@ export function PacsSettings({ active }: { active: boolean }) {
     let result: TestResult;
     try {
       const r = unwrap(await getApi().testPacsConnection({ name }));
-      result = { state: 'ok', text: `Works: ${r.server} answers DICOMweb searches${r.studiesVisible ? '' : ' (no studies visible to this user)'}.` };
+      result = { state: 'ok', text: `Works: ${r.checked.join('; ')}.` };
     } catch (e) {
       result = { state: 'failed', text: describeError(undefined, e).message };
     }
@@ -62,7 +62,12 @@ export function PacsSettings({ active }: { active: boolean }) {
               <Paper key={c.name} withBorder p="xs" role="listitem" aria-label={c.name}>
                 <Stack gap={4}>
                   <Text size="sm" fw={600}>{c.name}</Text>
-                  <Code fz={11} style={{ wordBreak: 'break-all' }}>{c.dicomweb ?? 'no DICOMweb URL'}</Code>
+                  {c.dicomweb && <Code fz={11} style={{ wordBreak: 'break-all' }}>{c.dicomweb}</Code>}
+                  {c.dimse && (
+                    <Code fz={11} style={{ wordBreak: 'break-all' }}>
+                      DIMSE {c.dimse.host}:{c.dimse.port} · {c.dimse.callingAeTitle} → {c.dimse.calledAeTitle}{c.dicomweb ? ' (tested; DICOMweb is used)' : ''}
+                    </Code>
+                  )}
                   <Text size="xs" c="dimmed">
                     {AUTH_TEXT[c.auth]}
                     {c.auth === 'basic' && c.username ? ` as ${c.username}` : ''}

@@ -6,6 +6,7 @@ import { Alert, Badge, Code, Drawer, Group, Stack, Table, Text, Title } from '@m
 import type { AppInfo } from '../api/api.ts';
 import { formatBytes } from '../lib/format.ts';
 import { PacsSettings } from '../pacs/PacsSettings.tsx';
+import { PacsListenerSettings } from '../pacs/PacsListenerSettings.tsx';
 import { PrecisionSetting } from './PrecisionSetting.tsx';
 
 const SOURCE_NAMES: Record<string, string> = { installed: 'installed in the data folder', folder: 'folder given at start-up', demo: 'bundled demo model' };
@@ -55,6 +56,7 @@ export function SettingsDrawer({ opened, onClose, info }: { opened: boolean; onC
           {(info.demo || !info.model) && <InstallModelHelp dataDir={info.dataDir} demo={info.demo} />}
           {info.model && <PrecisionSetting active={opened} />}
           <PacsSettings active={opened} />
+          <PacsListenerSettings active={opened} />
           <Stack gap={4}>
             <Title order={4} size="h6">Privacy</Title>
             <Text size="xs" c="dimmed">
