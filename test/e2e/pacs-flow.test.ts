@@ -5,7 +5,8 @@
 // is segmented on all slices with a prompt, one slice is corrected with the brush and accepted;
 // "Send masks to PACS" stores the SEG and reports it. Then Orthanc's DICOMweb is asked for the SEG
 // (QIDO + WADO-RS over HTTP) and pydicom reads it: it references the pulled series, and the
-// corrected slice's frame equals the correction saved through the app.
+// corrected slice's frame equals the correction saved through the app. Last, the C-STORE listener is
+// turned on in the settings drawer and Orthanc sends the series to it: it lands in the inbox project.
 // Needs Debian's chromium, orthanc, orthanc-dicomweb and python3-pydicom.
 // Screenshots: test-artifacts/pacs-*.png.
 
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
-import { startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
+import { freePort, startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
 import { withApp } from './helpers/app.ts';
 import { api, settledShot, stepper, until, visible } from './helpers/page.ts';
 
@@ -215,6 +216,31 @@ test('PACS through the UI: connection added and tested in settings, Open from PA
       assert.ok(frame, `a frame references slice ${K} (${seen.slices[K]})`);
       assert.ok(frame.pixels.some((v) => v === 1), 'the corrected slice is not empty');
       assert.deepEqual(frame.pixels, Array.from(pixels, (v) => (v ? 1 : 0)), 'the SEG frame of the corrected slice equals the saved correction');
+    });
+
+    await step('Receive from PACS: the listener turned on in settings; Orthanc sends the series; it is imported into the inbox project', async () => {
+      const port = await freePort();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const drawer = page.getByRole('dialog', { name: 'Settings and status' });
+      const form = drawer.getByRole('form', { name: 'PACS listener' });
+      const state = form.getByRole('status', { name: 'PACS listener state' });
+      await visible(state.getByText('Off: Delineate receives nothing.'));
+      await form.getByRole('switch', { name: 'Listen for studies sent by a PACS' }).check({ force: true });
+      await form.getByLabel('Listen on port').fill(String(port));
+      await form.getByLabel('Allowed calling AE titles').fill(orthanc.aeTitle);
+      await form.getByLabel('Inbox project').fill('Received');
+      await form.getByRole('button', { name: 'Save listener settings' }).click();
+      await visible(state.getByText(`Listening as DELINEATE on 127.0.0.1:${port}.`));
+      await shot('pacs-listener');
+      await drawer.getByRole('button', { name: 'Close settings' }).click();
+      assert.equal((await orthanc.rest('PUT', '/modalities/delineate', Buffer.from(JSON.stringify({ AET: 'DELINEATE', Host: '127.0.0.1', Port: port })))).status, 200);
+      const [hit] = (await orthanc.rest('POST', '/tools/lookup', Buffer.from(SERIES))).json() as { ID: string }[];
+      const sent = await orthanc.rest('POST', '/modalities/delineate/store', Buffer.from(JSON.stringify({ Resources: [hit.ID], Synchronous: true })));
+      assert.equal(sent.status, 200, sent.body.toString());
+      const inbox = await until(() => api<ProjectSummary[]>(url, 'listProjects', {}), (ps) => ps.some((p) => p.name === 'Received' && p.images > 0), 'the inbox project with the received series', 60_000);
+      const received = inbox.find((p) => p.name === 'Received')!;
+      const pulled = inbox.find((p) => p.name === 'Chest from PACS')!;
+      assert.equal(received.images, pulled.images, 'the same series, imported the same way');
     });
   }, { name: 'pacs' });
 });
