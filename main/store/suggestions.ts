@@ -78,6 +78,13 @@ export class Suggestions {
     return new Set(rows.map((r) => `${r.image_id}:${r.frame}`));
   }
 
+  /** The prompt of the project's newest mask that has one: the free prompt a user works with when the project has no label. */
+  latestPrompt(projectId: number): string | null {
+    const row = this.q<[number], { prompt: string }>(`SELECT m.prompt FROM masks m JOIN images i ON i.id = m.image_id
+      WHERE i.project_id = ? AND m.prompt IS NOT NULL AND trim(m.prompt) <> '' ORDER BY m.id DESC LIMIT 1`).get(projectId);
+    return row?.prompt ?? null;
+  }
+
   /** Every stored score of an image, by frame. */
   forImage(imageId: number): (SuggestionScore & { modelId: string; jobId: number | null })[] {
     return this.q<[number], ScoreRow & { model_id: string; job_id: number | null }>('SELECT * FROM informativeness WHERE image_id = ? ORDER BY frame, label_id, prompt').all(imageId)

@@ -86,8 +86,9 @@ export function suggestRunner(service: InferenceService): JobRunner {
     const labelId = config.labelId !== undefined ? config.labelId : config.prompt ? null : (store.labels.list(config.projectId)[0]?.id ?? null);
     const label = labelId === null ? null : store.labels.get(labelId);
     if (label === undefined || (label && label.projectId !== config.projectId)) throw new InvalidValueError('suggest config labelId', `label ${config.labelId} is not a label of project ${config.projectId}`);
-    const prompt = config.prompt ?? label?.prompts[0] ?? label?.name;
-    if (!prompt) throw new InvalidValueError('suggest config prompt', `project ${config.projectId} has no label to score: add a label (or give a prompt)`);
+    // no label at all: the prompt the project's masks were last made with (a free-prompt project)
+    const prompt = config.prompt ?? label?.prompts[0] ?? label?.name ?? store.suggestions.latestPrompt(config.projectId);
+    if (!prompt) throw new InvalidValueError('suggest config prompt', `project ${config.projectId} has no label and no mask made with a prompt to score by: segment one image with a prompt first (or add a label)`);
     const synonyms = config.synonyms && label ? [...new Set(label.prompts.map((p) => p.trim()))].filter((p) => p !== '' && p.toLowerCase() !== prompt.toLowerCase()) : [];
 
     const images = config.imageIds ? config.imageIds.map((id) => imageOf(ctx, id, config.projectId)) : store.images.list(config.projectId);

@@ -189,7 +189,17 @@ test('without a label or prompt the project\'s first label is scored; a project 
   const empty = store.projects.create('no labels').id;
   const failed = await runJob(store, runners, 'segment-batch', { projectId: empty, score: true });
   assert.equal(failed.job.state, 'failed');
-  assert.match(failed.job.error ?? '', /project \d+ has no label to score/);
+  assert.match(failed.job.error ?? '', /project \d+ has no label and no mask made with a prompt to score by/);
+  // a free-prompt project (no label): the prompt its newest mask was made with
+  const free = store.projects.create('free prompts').id;
+  assert.equal((await runJob(store, runners, 'import', { projectId: free, paths: [join(dir, 'a-photo.png'), join(dir, 'src', 'b-ramp.png')] })).job.state, 'done');
+  const [first, second] = store.images.list(free);
+  const mask = (im: Image, prompt: string) => store.masks.save({ imageId: im.id, labelId: null, frame: 0, kind: 'corrected', width: im.width, height: im.height, pixels: new Uint8Array(im.width * im.height), prompt });
+  mask(first, 'an older prompt');
+  mask(second, 'the newest prompt');
+  const byPrompt = await runJob(store, runners, 'segment-batch', { projectId: free, score: true });
+  assert.equal(byPrompt.job.state, 'done', byPrompt.job.error ?? '');
+  assert.deepEqual([(byPrompt.job.result as SuggestResult).labelId, (byPrompt.job.result as SuggestResult).prompt, (byPrompt.job.result as SuggestResult).corrected], [null, 'the newest prompt', 2]);
 });
 
 test('a config the job cannot use fails by name', async () => {
