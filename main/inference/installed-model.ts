@@ -7,7 +7,7 @@ import type { Precision } from '../contract/precision.ts';
 import type { EngineOptions } from '../engine/runtime/engine.ts';
 import { resolveModel } from '../models/registry.ts';
 import { ModelInference } from './model-inference.ts';
-import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, SourceImage } from './service.ts';
+import type { AdapterRef, InferenceService, MaskPrediction, ModelAccess, ProbabilityMaps, SourceImage } from './service.ts';
 
 export class InstalledModelInference implements InferenceService {
   private inner: ModelInference | null = null;
@@ -42,6 +42,11 @@ export class InstalledModelInference implements InferenceService {
 
   predictFrames(image: SourceImage, frames: number[], prompt: string, threshold: number, adapter: AdapterRef | null, onMask: (frame: number, p: MaskPrediction) => void | Promise<void>, opts?: { batch?: number; signal?: AbortSignal }): Promise<void> {
     return this.modelInference.predictFrames(image, frames, prompt, threshold, adapter, onMask, opts);
+  }
+
+  /** Scoring (the suggest job) needs the maps themselves; without this the app's "Score slices" failed. */
+  probabilities(image: SourceImage, frame: number, prompts: string[], adapter: AdapterRef | null): Promise<ProbabilityMaps> {
+    return this.modelInference.probabilities(image, frame, prompts, adapter);
   }
 
   runtime(): ModelRuntimeInfo | null {

@@ -147,7 +147,7 @@ export function AdapterReportDialog({ adapter, projectId, onClose, onComputed }:
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per adapter
   }, [adapter.id, projectId]);
   return (
-    <Modal opened onClose={onClose} size="xl" title={`Report: ${adapter.name}`}>
+    <Modal opened onClose={onClose} size="xl" title={`Report: ${adapter.name}`} closeButtonProps={{ 'aria-label': 'Close dialog' }}>
       {report ? <AdapterReportView report={report} projectId={projectId} />
         : failed ? <Text size="sm" c="red">The report could not be made (see the notification).</Text>
         : <Center h={120}><Group gap="xs"><Loader size="sm" aria-label="Scoring held-out images" /><Text size="sm">Scoring the held-out images…</Text></Group></Center>}

@@ -225,7 +225,7 @@ function ImageWorkspace({ projectId, image, labels, settings, update, onNavigate
         onClose={() => leave({ kind: 'close' })}
         saving={saver.saving}
         canAccept={!!editable}
-        extra={onOpenAt && <NextSuggested api={api} projectId={projectId} image={image} frame={frame} labelId={labelId} unsaved={dirtyCount > 0} onOpen={onOpenAt} onMessage={showError} />}
+        extra={onOpenAt && <NextSuggested api={api} projectId={projectId} image={image} frame={frame} labelId={labelId} unsaved={dirtyCount > 0} onOpen={onOpenAt} onPrompt={(p) => { if (!settings.prompt.trim()) update({ prompt: p }); }} onMessage={showError} />}
       />
 
       <PromptBar

@@ -10,7 +10,7 @@ import type { DelineateApi, ImageSummary } from '../../../../main/contract/contr
 /** Slices suggested and opened this session, so the next click moves on even before they are corrected. */
 const visited: { imageId: number; frame: number }[] = [];
 
-export function NextSuggested({ api, projectId, image, frame, labelId, unsaved, onOpen, onMessage }: {
+export function NextSuggested({ api, projectId, image, frame, labelId, unsaved, onOpen, onPrompt, onMessage }: {
   api: Pick<DelineateApi, 'nextSuggestion'>;
   projectId: number;
   image: ImageSummary;
@@ -18,6 +18,8 @@ export function NextSuggested({ api, projectId, image, frame, labelId, unsaved, 
   labelId: number | null;
   unsaved: boolean;
   onOpen(image: ImageSummary, frame: number): void;
+  /** the prompt the slice was scored under, so its mask is made (and saved) with it */
+  onPrompt(prompt: string): void;
   onMessage(text: string): void;
 }) {
   const [busy, setBusy] = useState(false);
@@ -29,6 +31,7 @@ export function NextSuggested({ api, projectId, image, frame, labelId, unsaved, 
     if (!r.ok) return onMessage(r.error.message);
     if (!r.value) return onMessage('No slice to suggest: use "Score slices" in the library first (or every scored slice is corrected).');
     visited.push({ imageId: r.value.image.id, frame: r.value.frame });
+    onPrompt(r.value.prompt);
     onOpen(r.value.image, r.value.frame);
   };
   return (
