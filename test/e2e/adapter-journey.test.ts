@@ -13,31 +13,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encode } from 'fast-png';
 import type { AdapterInfo, ImagePage, MaskPixels, MaskRecord, ProjectSummary } from '../../main/contract/contract.ts';
 import { withApp } from './helpers/app.ts';
+import { fileName, H, RECTS, shapeImage, W } from './helpers/shapes.ts';
 import { api, settledShot, stepper, until, visible } from './helpers/page.ts';
 
-const W = 96;
-const H = 64;
-interface Rect { x: number; y: number; w: number; h: number }
-const RECTS: Rect[] = [
-  { x: 20, y: 10, w: 40, h: 26 },
-  { x: 30, y: 16, w: 36, h: 30 },
-  { x: 12, y: 20, w: 44, h: 24 },
-  { x: 40, y: 8, w: 34, h: 40 },
-  { x: 24, y: 26, w: 50, h: 22 },
-  { x: 8, y: 6, w: 30, h: 30 },
-];
-const fileName = (i: number) => `shape_${String(i + 1).padStart(2, '0')}.png`;
 const PROMPT = 'bright rectangle';
 const THRESHOLD = 0.5;
-
-function shapeImage(r: Rect): Uint8Array {
-  const data = new Uint8Array(W * H).fill(40);
-  for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) data[y * W + x] = 210;
-  return encode({ width: W, height: H, data, channels: 1, depth: 8 });
-}
 
 async function images(url: string, projectId: number): Promise<Map<string, number>> {
   const page = await api<ImagePage>(url, 'listImages', { projectId, limit: 100 });

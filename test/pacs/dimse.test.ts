@@ -24,17 +24,9 @@ import { testPacsConnection } from '../../main/pacs/test-connection.ts';
 import type { Store } from '../../main/store/store.ts';
 import { freePort, startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
 import { tempStore } from '../helpers/temp-store.ts';
+import { bySop, facts, fixtureFiles, PATIENT, SERIES, STUDY } from '../helpers/chest-ct.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURE = join(root, 'test/fixtures/dicom-clinical/chest-ct');
-const STUDY = '1.2.826.0.1.3680043.10.1433.77.1';
-const SERIES = '1.2.826.0.1.3680043.10.1433.77.1.1';
-const PATIENT = 'CLIN-77';
-const fixtureFiles = readdirSync(FIXTURE).filter((f) => f.endsWith('.dcm')).map((f) => join(FIXTURE, f));
-
-interface Facts { sopInstanceUID: string; seriesInstanceUID: string; pixelSha256: string; position: number[] | null; orientation: number[] | null; pixelSpacing: number[] | null; rows: number; columns: number }
-const facts = (files: string[]): Facts[] => JSON.parse(execFileSync('/usr/bin/python3', [join(root, 'test/pacs/dicom-facts.py'), ...files], { encoding: 'utf8' })) as Facts[];
-const bySop = (list: Facts[]) => new Map(list.map((f) => [f.sopInstanceUID, f]));
 
 /** storescu, run asynchronously: the listener it talks to lives in this process. */
 function storescu(args: string[]): Promise<{ status: number | null; output: string }> {
