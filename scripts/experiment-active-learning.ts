@@ -44,12 +44,44 @@ const HELP = `usage: nice npx tsx scripts/experiment-active-learning.ts [options
   --data-seed N      target dataset seed (default 2024)
   --threads N        engine threads (default: all cores)`;
 
-const STRATEGIES = ['score', 'random'] as const;
+const STRATEGIES = ['score', 'random', 'diverse', 'coverage'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 
 interface Model { variant: TrainVariant; set: AdapterSet | null; params: Map<string, FloatTensor> | null }
 interface Point { corrections: number; testDice: number; picked: number[]; meanScorePicked: number | null; seconds: number }
 interface Curve { strategy: Strategy; seed: number; points: Point[] }
+
+/** An image's look as a small vector: each channel's pixels averaged over a 8×8 grid. */
+function lookOf(pixels: Float32Array, size: number): Float32Array {
+  const g = 8;
+  const out = new Float32Array(3 * g * g);
+  const cell = size / g;
+  for (let c = 0; c < 3; c++) for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[c * g * g + Math.min(g - 1, Math.floor(y / cell)) * g + Math.min(g - 1, Math.floor(x / cell))] += pixels[c * size * size + y * size + x];
+  return out.map((v) => v / (cell * cell));
+}
+
+const distance = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+
+/**
+ * Greedy k-centre: from `candidates`, k images each as far as possible from everything already
+ * labelled or picked (the first, with nothing labelled, the one farthest from the pool's mean look).
+ */
+function kCentre(candidates: readonly number[], labelled: readonly number[], looks: readonly Float32Array[], k: number): number[] {
+  const picked: number[] = [];
+  const near = new Map(candidates.map((i) => [i, labelled.length ? Math.min(...labelled.map((j) => distance(looks[i], looks[j]))) : Infinity]));
+  if (!labelled.length) {
+    const centre = looks[0].map((_, d) => looks.reduce((s, l) => s + l[d], 0) / looks.length);
+    for (const i of candidates) near.set(i, distance(looks[i], centre));
+  }
+  while (picked.length < k && near.size > 0) {
+    let best = -1;
+    for (const [i, d] of near) if (best < 0 || d > near.get(best)! || (d === near.get(best)! && i < best)) best = i;
+    picked.push(best);
+    near.delete(best);
+    for (const [i, d] of near) near.set(i, labelled.length || picked.length > 1 ? Math.min(d, distance(looks[i], looks[best])) : distance(looks[i], looks[best]));
+  }
+  return picked;
+}
 
 /** The pool images at `indices`, as a source of their own (the corrections so far). */
 function subset(pool: SampleSource, indices: readonly number[]): SampleSource {
@@ -102,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
     const all = Array.from({ length: pool.length }, (_, i) => i);
     const baseMaps = await maps(base, all);
     const baseDice = await testDice(base);
+    const looks = await Promise.all(all.map(async (i) => lookOf((await pool.load(i)).pixels, size)));
     log(`model ${modelDir}, input ${size}; pool ${counts.pool}, val ${counts.val}, test ${counts.test} (data seed ${dataSeed}); k ${k} × ${rounds} rounds; da-vlc r ${dims.adapter} cond ${dims.cond}, ${epochs} epochs, lr ${lr}; base test DSC ${pct(baseDice)}`);
 
     const curves: Curve[] = [];
@@ -117,12 +150,14 @@ async function main(argv: string[]): Promise<void> {
           let picked: number[];
           let meanScorePicked: number | null = null;
           if (strategy === 'random') picked = shuffle([...remaining], rng).slice(0, k);
+          else if (strategy === 'coverage' || (strategy === 'diverse' && current === base)) picked = kCentre(remaining, labelled, looks, k); // cover the pool's looks (diverse: its warm start)
           else {
             const primary = current === base ? remaining.map((i) => baseMaps[i]) : await maps(current, remaining);
             const scored = remaining.map((i, j) => ({ i, score: informativeness({ size, primary: primary[j], base: current === base ? null : baseMaps[i] }).score }));
             scored.sort((a, b) => b.score - a.score || a.i - b.i);
-            picked = scored.slice(0, k).map((s) => s.i);
-            meanScorePicked = summarize(scored.slice(0, k).map((s) => s.score)).mean;
+            // diverse: the k most spread out among the 2k best-scored (score-guided diversity)
+            picked = strategy === 'diverse' ? kCentre(scored.slice(0, 2 * k).map((s) => s.i), labelled, looks, k) : scored.slice(0, k).map((s) => s.i);
+            meanScorePicked = summarize(scored.filter((s) => picked.includes(s.i)).map((s) => s.score)).mean;
           }
           labelled.push(...picked);
           const recipe: TrainRecipe = { ...defaultRecipe('da-vlc'), lr, batchSize: k, microBatch: k, maxEpochs: epochs, minEpochs: epochs, seed: deriveSeed(seed, 'train', r) };
@@ -158,7 +193,8 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-interface Row { corrections: number; score: { mean: number; sd: number }; random: { mean: number; sd: number }; diff: { mean: number; sd: number } }
+type Stat = { mean: number; sd: number };
+interface Row { corrections: number; score: Stat; random: Stat; diverse: Stat; coverage: Stat; diff: Stat; diverseDiff: Stat; coverageDiff: Stat }
 
 /** Per number of corrections: each strategy's test DSC over seeds, and the paired difference (same seed). */
 function summaryTable(curves: readonly Curve[], seeds: readonly number[], rounds: number, k: number): Row[] {
@@ -169,12 +205,17 @@ function summaryTable(curves: readonly Curve[], seeds: readonly number[], rounds
   return Array.from({ length: rounds + 1 }, (_, r) => {
     const s = seeds.map((seed) => at('score', seed, r));
     const q = seeds.map((seed) => at('random', seed, r));
-    return { corrections: r * k, score: stat(s), random: stat(q), diff: stat(s.map((x, i) => x - q[i])) };
+    const d = seeds.map((seed) => at('diverse', seed, r));
+    const c = seeds.map((seed) => at('coverage', seed, r));
+    return {
+      corrections: r * k, score: stat(s), random: stat(q), diverse: stat(d), coverage: stat(c),
+      diff: stat(s.map((x, i) => x - q[i])), diverseDiff: stat(d.map((x, i) => x - q[i])), coverageDiff: stat(c.map((x, i) => x - q[i])),
+    };
   });
 }
 
 function plot(rows: readonly Row[]): Uint8Array {
-  const ys = rows.flatMap((r) => [r.score.mean + r.score.sd, r.score.mean - r.score.sd, r.random.mean + r.random.sd, r.random.mean - r.random.sd]);
+  const ys = rows.flatMap((r) => [r.score, r.random, r.diverse, r.coverage].flatMap((v) => [v.mean + v.sd, v.mean - v.sd]));
   const lo = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
   const hi = Math.min(1, Math.ceil(Math.max(...ys) * 10) / 10);
   const last = rows.at(-1)!.corrections;
@@ -185,6 +226,8 @@ function plot(rows: readonly Row[]): Uint8Array {
     series: [
       { color: [31, 119, 180], points: rows.map((r) => ({ x: r.corrections, y: r.score.mean, band: r.score.sd })) },
       { color: [255, 127, 14], points: rows.map((r) => ({ x: r.corrections, y: r.random.mean, band: r.random.sd })) },
+      { color: [44, 160, 44], points: rows.map((r) => ({ x: r.corrections, y: r.diverse.mean, band: r.diverse.sd })) },
+      { color: [148, 103, 189], points: rows.map((r) => ({ x: r.corrections, y: r.coverage.mean, band: r.coverage.sd })) },
     ],
   });
 }
@@ -202,16 +245,23 @@ Machine: ${mach}. Wall time ${(wall / 60).toFixed(1)} min.
 Data ${JSON.stringify(data)}; protocol ${JSON.stringify(protocol)}. Seeds ${seeds.join(', ')} (adapter init, shuffling,
 prompt draws and the random picks; the data and the test prompts are the same). Test DSC is the mean
 over the test images at the model's input size, σ(z) > 0.5; "± " is the sample sd over the ${seeds.length} seeds;
-"score − random" is the paired difference per seed. At 0 corrections both are the base model.
+"− random" columns are paired differences per seed. At 0 corrections all are the base model.
+Strategies: *score*, the k best informativeness scores; *random*; *diverse*, a warm start (the
+first round's k images spread over the pool's looks by greedy k-centre on 8×8 colour averages,
+no model), then the k most spread out among the 2k best-scored; *coverage*, greedy k-centre on
+the looks in every round (each pick the image least like any corrected so far; no model).
 
-| corrections | score: test DSC % | random: test DSC % | score − random (pp) |
-|---|---|---|---|
-${rows.map((r) => `| ${r.corrections} | ${f(r.score)} | ${f(r.random)} | ${r.corrections === 0 ? '—' : sign(r.diff)} |`).join('\n')}
+| corrections | score | random | diverse | coverage | score − random (pp) | diverse − random (pp) | coverage − random (pp) |
+|---|---|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.corrections} | ${f(r.score)} | ${f(r.random)} | ${f(r.diverse)} | ${f(r.coverage)} | ${r.corrections === 0 ? '—' : sign(r.diff)} | ${r.corrections === 0 ? '—' : sign(r.diverseDiff)} | ${r.corrections === 0 ? '—' : sign(r.coverageDiff)} |`).join('\n')}
 
-![Test DSC against the number of corrections: score (blue) vs random (orange), mean over seeds with a ± sd band](${png})
+(test DSC %, mean ± sd over seeds)
+
+![Test DSC against the number of corrections: score (blue), random (orange), diverse (green) and coverage (purple), mean over seeds with a ± sd band](${png})
 
 *Test DSC (y) against the number of corrected images (x); blue: picked by the informativeness
-score, orange: picked at random; lines are the mean over seeds, bands ± sd.* Per-seed curves and
+score, orange: at random, green: diverse (warm start, then spread among the best-scored), purple:
+coverage (k-centre on looks every round); lines are the mean over seeds, bands ± sd.* Per-seed curves and
 the picked pool indices are in \`${jsonName}\`.
 
 ${END_SECTION}
