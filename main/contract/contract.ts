@@ -59,6 +59,11 @@ export interface SuggestionScore {
 /** "Correct this next": the highest-scoring slice without a corrected mask, and its image. */
 export interface Suggestion extends SuggestionScore {
   image: ImageSummary;
+  /**
+   * Why this slice: 'coverage' while the scope has fewer than 8 corrections (the slice least like
+   * those corrected or just visited), 'score' after (the best informativeness score).
+   */
+  basis: 'coverage' | 'score';
 }
 
 export interface ImageSummary {

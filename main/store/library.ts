@@ -5,7 +5,8 @@ import type Database from 'better-sqlite3';
 import type { ImageFilter, ImageSort, ImageSummary, Suggestion } from '../contract/contract.ts';
 import { patientAffine } from '../contract/orientation.ts';
 import { InvalidValueError } from './errors.ts';
-import { labelParams, OPEN_SCORES, toSuggestionScore, type ScoreRow } from './suggestions.ts';
+import { farthestLook } from '../common/look.ts';
+import { labelParams, lookOf, OPEN_SCORES, toSuggestionScore, type ScoreRow } from './suggestions.ts';
 
 /** The library's rows and filters are the contract's (the API hands them out unchanged). */
 export type LibraryFilter = ImageFilter;
@@ -79,17 +80,42 @@ export function libraryPage(db: Database.Database, q: { projectId: number; filte
  * that slice; of `labelId`'s scores as in libraryPage), skipping the (image, frame) pairs in
  * `exclude`; null when no score is open.
  */
-export function nextSuggestion(db: Database.Database, q: { projectId: number; labelId?: number | null; exclude?: { imageId: number; frame: number }[] }): Suggestion | null {
+/**
+ * Corrections below this many (in the suggestion's scope) make "Next suggested" spread them over
+ * the project's looks rather than follow the score: the active-learning experiment found a first
+ * round chosen that way beats random choice, and the score (from a model not yet adapted) does not.
+ */
+export const COVERAGE_FIRST = 8;
+
+export function nextSuggestion(db: Database.Database, q: { projectId: number; labelId?: number | null; exclude?: { imageId: number; frame: number }[]; coverageFirst?: number }): Suggestion | null {
   const exclude = JSON.stringify((q.exclude ?? []).map((e) => [e.imageId, e.frame]));
-  const best = db.prepare(`WITH ${OPEN_SCORES}
+  const params = { projectId: q.projectId, ...labelParams(q.labelId), exclude };
+  const open = db.prepare(`WITH ${OPEN_SCORES}
     SELECT * FROM open_scores o
     WHERE NOT EXISTS (SELECT 1 FROM json_each(@exclude) e WHERE json_extract(e.value, '$[0]') = o.image_id AND json_extract(e.value, '$[1]') = o.frame)
-    ORDER BY o.score DESC, o.image_id, o.frame LIMIT 1`).get({ projectId: q.projectId, ...labelParams(q.labelId), exclude }) as ScoreRow | undefined;
+    ORDER BY o.score DESC, o.image_id, o.frame`);
+  let best = open.get(params) as (ScoreRow & { look: Buffer | null }) | undefined;
   if (!best) return null;
+  let basis: Suggestion['basis'] = 'score';
+  const corrected = (db.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT m.image_id, m.frame FROM masks m JOIN images i ON i.id = m.image_id
+    WHERE i.project_id = @projectId AND m.kind = 'corrected' AND (@anyLabel = 1 OR m.label_id IS @labelId))`).get(params) as { n: number }).n;
+  if (corrected < (q.coverageFirst ?? COVERAGE_FIRST)) {
+    const candidates = (open.all(params) as (ScoreRow & { look: Buffer | null })[]).filter((r) => r.look !== null);
+    // what the corrections so far (and the slices just visited) look like: the scored slices now corrected, and the excluded ones
+    const references = (db.prepare(`SELECT s.look FROM informativeness s JOIN images i ON i.id = s.image_id
+      WHERE i.project_id = @projectId AND s.look IS NOT NULL AND (@anyLabel = 1 OR s.label_id IS @labelId)
+        AND (EXISTS (SELECT 1 FROM masks m WHERE m.image_id = s.image_id AND m.frame = s.frame AND m.kind = 'corrected' AND m.label_id IS s.label_id)
+          OR EXISTS (SELECT 1 FROM json_each(@exclude) e WHERE json_extract(e.value, '$[0]') = s.image_id AND json_extract(e.value, '$[1]') = s.frame))`).all(params) as { look: Buffer }[]);
+    const at = farthestLook(candidates.map((c) => lookOf(c.look!)), references.map((r) => lookOf(r.look)));
+    if (at >= 0) {
+      best = candidates[at];
+      basis = 'coverage';
+    }
+  }
   const row = db.prepare(`WITH ${OPEN_SCORES}
     SELECT ${COLUMNS}
-    FROM images i LEFT JOIN open_scores b ON b.image_id = i.id AND b.r = 1 WHERE i.id = @imageId`).get({ projectId: q.projectId, ...labelParams(q.labelId), imageId: best.image_id }) as Row;
-  return { ...toSuggestionScore(best), image: toSummary(row) };
+    FROM images i LEFT JOIN open_scores b ON b.image_id = i.id AND b.r = 1 WHERE i.id = @imageId`).get({ ...params, imageId: best.image_id }) as Row;
+  return { ...toSuggestionScore(best), basis, image: toSummary(row) };
 }
 
 function toSummary(r: Row): LibraryRow {

@@ -7,6 +7,7 @@ import { initial } from './migrations/001-initial.ts';
 import { maskSource } from './migrations/002-mask-source.ts';
 import { imageSlices } from './migrations/003-image-slices.ts';
 import { informativeness } from './migrations/004-informativeness.ts';
+import { informativenessLook } from './migrations/005-informativeness-look.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; the database's user_version after it has run */
@@ -16,7 +17,7 @@ export interface Migration {
   up: string | ((db: Database.Database) => void);
 }
 
-export const migrations: readonly Migration[] = [initial, maskSource, imageSlices, informativeness];
+export const migrations: readonly Migration[] = [initial, maskSource, imageSlices, informativeness, informativenessLook];
 
 /** The schema version this app writes. */
 export const schemaVersion = migrations.length;

@@ -5,12 +5,15 @@ import type Database from 'better-sqlite3';
 import type { SuggestionScore } from '../contract/contract.ts';
 import { now, statements, type Statements } from './columns.ts';
 import { InvalidValueError } from './errors.ts';
+import { LOOK_GRID } from '../common/look.ts';
 
 /** A score as the job writes it: the API's record plus what made it; the time is the store's. */
 export interface NewScore extends Omit<SuggestionScore, 'scoredAt'> {
   imageId: number;
   modelId: string;
   jobId: number | null;
+  /** the slice's look (common/look.ts), for spreading the first corrections over the project */
+  look?: Float32Array | null;
 }
 
 export interface ScoreRow {
@@ -38,7 +41,7 @@ export const toSuggestionScore = (r: ScoreRow): SuggestionScore => ({
  * Parameters: @projectId, @anyLabel (1: every label), @labelId.
  */
 export const OPEN_SCORES = `open_scores AS (
-  SELECT s.image_id, s.frame, s.label_id, s.prompt, s.score, s.entropy, s.disagreement, s.synonym_disagreement, s.adapter_id, s.scored_at,
+  SELECT s.image_id, s.frame, s.label_id, s.prompt, s.score, s.entropy, s.disagreement, s.synonym_disagreement, s.adapter_id, s.scored_at, s.look,
     row_number() OVER (PARTITION BY s.image_id ORDER BY s.score DESC, s.frame, s.id) AS r
   FROM informativeness s JOIN images si ON si.id = s.image_id
   WHERE si.project_id = @projectId AND (@anyLabel = 1 OR s.label_id IS @labelId)
@@ -52,6 +55,14 @@ const unit = (field: string, v: number | null): number | null => {
   return v;
 };
 
+/** A look as stored: float32 little-endian. */
+export const lookBytes = (look: Float32Array): Buffer => {
+  const b = Buffer.alloc(look.length * 4);
+  look.forEach((v, i) => b.writeFloatLE(v, i * 4));
+  return b;
+};
+export const lookOf = (b: Buffer): Float32Array => Float32Array.from({ length: b.length / 4 }, (_, i) => b.readFloatLE(i * 4));
+
 export class Suggestions {
   private readonly q: Statements;
 
@@ -64,10 +75,11 @@ export class Suggestions {
     const prompt = s.prompt.trim();
     if (prompt === '') throw new InvalidValueError('informativeness prompt', 'must be non-empty text');
     this.q('DELETE FROM informativeness WHERE image_id = ? AND frame = ? AND label_id IS ? AND prompt = ?').run(s.imageId, s.frame, s.labelId, prompt);
-    this.q(`INSERT INTO informativeness (image_id, frame, label_id, prompt, score, entropy, disagreement, synonym_disagreement, adapter_id, model_id, job_id, scored_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    if (s.look && s.look.length !== LOOK_GRID * LOOK_GRID) throw new InvalidValueError('informativeness look', `must hold ${LOOK_GRID * LOOK_GRID} values, got ${s.look.length}`);
+    this.q(`INSERT INTO informativeness (image_id, frame, label_id, prompt, score, entropy, disagreement, synonym_disagreement, adapter_id, model_id, job_id, scored_at, look)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       s.imageId, s.frame, s.labelId, prompt, unit('score', s.score), unit('entropy', s.entropy), unit('disagreement', s.disagreement),
-      unit('synonym disagreement', s.synonymDisagreement), s.adapterId, s.modelId, s.jobId, now(),
+      unit('synonym disagreement', s.synonymDisagreement), s.adapterId, s.modelId, s.jobId, now(), s.look ? lookBytes(s.look) : null,
     );
   }
 

@@ -104,27 +104,32 @@ test('suggest → correct → adapt → report → export pack → import it at 
         await until(jobs, (js) => js.some((j) => j.kind === 'segment-batch' && (j.state === 'done' || j.state === 'failed')), 'the scoring job to end', 60_000);
         const job = (await jobs()).find((j) => j.kind === 'segment-batch')!;
         assert.equal(job.state, 'done', job.error ?? '');
-        const first = await api<{ image: { id: number; fileName: string }; frame: number } | null>(url, 'nextSuggestion', { projectId, labelId: null, exclude: [] });
-        assert.ok(first, 'a slice is suggested');
-        await until(() => page.getByRole('button', { name: 'Score slices' }).isEnabled(), (e) => e, 'the scoring job to end', 60_000);
+        type Next = { image: { id: number; fileName: string }; frame: number; basis: string } | null;
+        const next = (exclude: { imageId: number; frame: number }[]) => api<Next>(url, 'nextSuggestion', { projectId, labelId: null, exclude });
+        assert.equal((await next([]))?.basis, 'coverage', 'one correction so far: suggestions spread over the looks');
         await page.getByLabel('Sort images').first().click();
         await page.getByRole('option', { name: 'Most informative first' }).click();
         const grid = page.getByRole('listbox', { name: 'Images' });
-        await until(async () => (await grid.getByRole('option').first().getAttribute('aria-label')) ?? (await grid.getByRole('option').first().textContent()), (v) => (v ?? '').includes(first!.image.fileName), `the best-scored image (${first!.image.fileName}) first`);
-        assert.notEqual(first!.image.fileName, fileName(0), 'the corrected image is not suggested');
+        const best = (await api<ImagePage>(url, 'listImages', { projectId, sort: 'informative', limit: 1 })).images[0];
+        assert.notEqual(best.fileName, fileName(0), 'the corrected image is not first');
+        await until(async () => (await grid.getByRole('option').first().getAttribute('aria-label')) ?? (await grid.getByRole('option').first().textContent()), (v) => (v ?? '').includes(best.fileName), `the best-scored image (${best.fileName}) first`);
         await shot('journey-suggest');
         await grid.getByRole('option').first().click();
         await visible(viewer);
-        assert.equal(await openName(), first!.image.fileName);
+        assert.equal(await openName(), best.fileName);
         await page.getByRole('textbox', { name: 'Prompt' }).fill(PROMPT); // what the corrections show (Next suggested keeps it)
+        const viaNext: { imageId: number; frame: number }[] = [];
         for (let n = 0; n < 4; n++) {
           const name = await openName();
           assert.ok(!corrected.has(name), `${name} is suggested once and not after its correction`);
           await correct(name);
           corrected.add(name);
           if (n < 3) {
+            // what the core says comes next (the UI skips what it opened this session and the open image)
+            const predicted = (await next([...viaNext, { imageId: ids.get(name)!, frame: 0 }]))!;
             await page.getByRole('button', { name: 'Next suggested' }).click();
-            await until(openName, (v) => v !== name, 'the next suggested image to open');
+            await until(openName, (v) => v === predicted.image.fileName, `Next suggested to open ${predicted.image.fileName} (${predicted.basis})`);
+            viaNext.push({ imageId: predicted.image.id, frame: 0 });
           }
         }
         await page.getByRole('button', { name: 'Close image' }).click();

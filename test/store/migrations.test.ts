@@ -36,7 +36,7 @@ test('a version-1 database opens in the current app with its data intact and mas
   versionOneDatabase(join(dir, 'delineate.sqlite'));
   const store = openStore(dir);
   t.after(() => store.close());
-  assert.equal(store.schemaVersion, 4);
+  assert.equal(store.schemaVersion, 5);
 
   assert.deepEqual(store.projects.get(1), { id: 1, name: 'Knee MR', settings: { author: 'dr a' }, createdAt: '2025-01-02T03:04:05.000Z' });
   assert.deepEqual(store.images.get(1)?.window, { center: 40, width: 400 });

@@ -13,7 +13,8 @@
 // chunk, then the adapter over it (base maps of one chunk held in memory, ~0.5 MB each at 352²).
 
 import type { InferenceService, SourceImage } from '../../inference/service.ts';
-import { SourceChangedError } from '../../io/import-scan.ts';
+import { imageLook } from '../../common/look.ts';
+import { loadImageFrame, SourceChangedError } from '../../io/import-scan.ts';
 import { ImageDecodeError } from '../../io/raster.ts';
 import { InvalidValueError, NotFoundError } from '../../store/errors.ts';
 import type { Image } from '../../store/images.ts';
@@ -143,9 +144,11 @@ export function suggestRunner(service: InferenceService): JobRunner {
           continue;
         }
         let result;
+        let look: Float32Array;
         try {
           const p = await probabilities(sourceOf(image), frame, [prompt, ...synonyms], adapter);
           result = informativeness({ size: p.modelSize, primary: p.maps[0], base: baseMap ?? null, synonyms: p.maps.slice(1), threshold: config.threshold });
+          look = imageLook(await loadImageFrame(store.images.frameSource(image.id, frame))); // for coverage-first suggestions
         } catch (e) {
           fail(image, frame, e);
           continue;
@@ -154,7 +157,7 @@ export function suggestRunner(service: InferenceService): JobRunner {
         store.transaction(() => {
           store.suggestions.put({
             imageId: image.id, frame, labelId, prompt, score: result.score, entropy: result.entropy, disagreement: result.disagreement,
-            synonymDisagreement: result.synonymDisagreement, adapterId: adapter?.id ?? null, modelId: service.modelId, jobId: job.id,
+            synonymDisagreement: result.synonymDisagreement, adapterId: adapter?.id ?? null, modelId: service.modelId, jobId: job.id, look,
           });
           counts.scored++;
           ctx.checkpoint({ after: [image.id, frame], counts: { ...counts }, top } satisfies SuggestCheckpoint);

@@ -111,12 +111,45 @@ test('"Most informative first" orders images by their best score; "Next suggeste
   assert.deepEqual(libraryPage(store.db, { projectId }).rows.map((r) => r.fileName), ['a-photo.png', 'b-ramp.png', 'c-vol.nii.gz'], 'the default order is unchanged');
   const all = images.flatMap((im) => store.suggestions.forImage(im.id).map((s) => ({ imageId: im.id, frame: s.frame, score: s.score })));
   all.sort((a, b) => b.score - a.score);
-  const next = nextSuggestion(store.db, { projectId, labelId })!;
-  assert.deepEqual([next.image.id, next.frame, next.score], [all[0].imageId, all[0].frame, all[0].score]);
-  const second = nextSuggestion(store.db, { projectId, labelId, exclude: [{ imageId: all[0].imageId, frame: all[0].frame }] })!;
+  // past the first corrections (coverageFirst 0 here): the best score
+  const next = nextSuggestion(store.db, { projectId, labelId, coverageFirst: 0 })!;
+  assert.deepEqual([next.image.id, next.frame, next.score, next.basis], [all[0].imageId, all[0].frame, all[0].score, 'score']);
+  const second = nextSuggestion(store.db, { projectId, labelId, coverageFirst: 0, exclude: [{ imageId: all[0].imageId, frame: all[0].frame }] })!;
   assert.deepEqual([second.image.id, second.frame], [all[1].imageId, all[1].frame]);
+  // before any correction: coverage, and every scored slice has its look stored
+  assert.equal(nextSuggestion(store.db, { projectId, labelId })!.basis, 'coverage');
+  const looks = store.db.prepare('SELECT count(*) AS n FROM informativeness WHERE look IS NOT NULL AND label_id = ?').get(labelId) as { n: number };
+  assert.equal(looks.n, all.length);
   assert.equal(nextSuggestion(store.db, { projectId, labelId: null }), null, 'no free-prompt scores');
   assert.throws(() => libraryPage(store.db, { projectId, sort: 'size' as never }), /library sort.*"size"/);
+});
+
+test('the first corrections are spread over the looks: the slice least like those corrected or visited, whatever its score', () => {
+  // three free-prompt scores with made-up looks: A and B alike and dark, C bright; scores A > B > C
+  const put = (imageId: number, look: number, score: number) => store.suggestions.put({
+    imageId, frame: 0, labelId: null, prompt: 'probe', score, entropy: score, disagreement: null, synonymDisagreement: null, adapterId: null, modelId: 'm', jobId: null,
+    look: new Float32Array(64).fill(look),
+  });
+  // the suite's images under a scope of their own (free prompt 'probe'); frame 0 of each
+  const [a, b, c] = images;
+  put(a.id, 0.1, 0.9);
+  put(b.id, 0.12, 0.8);
+  put(c.id, 0.9, 0.1);
+  const scope = { projectId, labelId: null };
+  // no correction: farthest from the mean look (0.373): C (0.527 per value) before A (0.273) and B (0.253)
+  const first = nextSuggestion(store.db, scope)!;
+  assert.deepEqual([first.image.id, first.basis], [c.id, 'coverage']);
+  // C visited: A is farther from C (0.8) than B is (0.78)
+  assert.equal(nextSuggestion(store.db, { ...scope, exclude: [{ imageId: c.id, frame: 0 }] })!.image.id, a.id);
+  // C corrected (a free-prompt correction), A visited: B
+  const mask = store.masks.save({ imageId: c.id, labelId: null, frame: 0, kind: 'corrected', width: c.width, height: c.height, pixels: new Uint8Array(c.width * c.height), prompt: 'probe' });
+  assert.equal(nextSuggestion(store.db, { ...scope, exclude: [{ imageId: a.id, frame: 0 }] })!.image.id, b.id);
+  // by score once there are enough corrections (coverageFirst 1 here): A
+  const byScore = nextSuggestion(store.db, { ...scope, coverageFirst: 1 })!;
+  assert.deepEqual([byScore.image.id, byScore.basis], [a.id, 'score']);
+  // leave the suite as it was
+  store.db.prepare("DELETE FROM informativeness WHERE prompt = 'probe'").run();
+  store.db.prepare('DELETE FROM masks WHERE id = ?').run(mask.id);
 });
 
 test('slices with a corrected mask are excluded from suggestions, the sort, and the next scoring run', async () => {

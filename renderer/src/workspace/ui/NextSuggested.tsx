@@ -1,5 +1,6 @@
-// "Next suggested": opens the highest-scoring slice without a corrected mask for the label being
-// edited (docs/active-learning.md), skipping the one open now and those already visited this
+// "Next suggested": opens the next slice without a corrected mask for the label being edited: for
+// the first corrections the one least like those corrected, then the highest-scoring
+// (docs/active-learning.md), skipping the one open now and those already visited this
 // session. Disabled while the image has unsaved edits, so moving on never drops work.
 
 import { Button, Tooltip } from '@mantine/core';
@@ -35,7 +36,7 @@ export function NextSuggested({ api, projectId, image, frame, labelId, unsaved, 
     onOpen(r.value.image, r.value.frame);
   };
   return (
-    <Tooltip label={unsaved ? 'Accept or discard your changes first' : 'Open the most informative slice not corrected yet'}>
+    <Tooltip label={unsaved ? 'Accept or discard your changes first' : 'Open the next slice to correct: for the first 8 corrections one unlike those corrected so far, then the most informative'}>
       <Button size="compact-sm" variant="light" leftSection={<IconTargetArrow size={14} aria-hidden />} onClick={() => void go()} loading={busy} disabled={unsaved} aria-label="Next suggested">
         Next suggested
       </Button>
