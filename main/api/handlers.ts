@@ -159,7 +159,7 @@ export function createApi(deps: ApiDeps): DelineateApi {
     }),
     nextSuggestion: (q) => result(() => {
       need(store.projects.get(q.projectId), `project ${q.projectId}`);
-      return nextSuggestion(store.db, q);
+      return nextSuggestion(store.db, { projectId: q.projectId, labelId: q.labelId, exclude: q.exclude });
     }),
     getThumbnail: ({ imageId }) => result(() => {
       image(imageId);
