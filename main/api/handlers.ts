@@ -21,6 +21,7 @@ import type { Job } from '../store/jobs.ts';
 import { PacsConnections, type PacsConnection } from '../pacs/connections.ts';
 import { testPacsConnection } from '../pacs/test-connection.ts';
 import type { InboxService } from '../jobs/pacs-inbox.ts';
+import { releaseRetrieved, retrievedFilesOf } from '../jobs/pacs-retrieved.ts';
 import { PacsError } from '../pacs/errors.ts';
 import { pacsPullConfig, pacsPushConfig } from '../jobs/runners/pacs.ts';
 import type { PacsConnectionInfo } from '../contract/contract.ts';
@@ -149,7 +150,9 @@ export function createApi(deps: ApiDeps): DelineateApi {
     createProject: ({ name }) => result(() => summary(store.projects.create(name.trim()).id)),
     renameProject: ({ projectId, name }) => result(() => summary(store.projects.rename(projectId, name.trim()).id)),
     deleteProject: ({ projectId }) => result(() => {
+      const pulled = retrievedFilesOf(store, projectId);
       if (!store.projects.remove(projectId)) throw new ApiFailure('not-found', `project ${projectId} does not exist`);
+      releaseRetrieved(store, pulled); // the DICOM files only its images were read from
     }),
 
     listImages: (q) => result(() => {

@@ -7,7 +7,7 @@
 // then on Orthanc referencing the pulled series.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -188,4 +188,30 @@ test('the listener: off by default; on, Orthanc sends a series and it is importe
   } finally {
     await inboxService.close();
   }
+});
+
+test('deleting a project deletes the pulled files only its images used; a series another project uses, and files no image uses yet, stay', async () => {
+  const folder = join(pacsPaths.retrieved(store.dataDir), STUDY, SERIES);
+  const pull = async (name: string) => {
+    const p = ok(await api.createProject({ name }));
+    const job = await finished(ok(await api.pullFromPacs({ projectId: p.id, connection: 'Orthanc', studyUid: STUDY, seriesUid: SERIES })));
+    assert.equal(job.state, 'done', job.error ?? '');
+    return p.id;
+  };
+  const [one, two] = [await pull('Pulled once'), await pull('Pulled twice')];
+  const files = readdirSync(folder).filter((f) => f.endsWith('.dcm'));
+  assert.equal(files.length, fixtureFiles.length);
+  // a series being retrieved right now: its files belong to no image yet
+  const pending = join(pacsPaths.retrieved(store.dataDir), STUDY, '1.2.3.4.5');
+  mkdirSync(pending, { recursive: true });
+  writeFileSync(join(pending, '1.2.3.4.5.6.dcm'), 'DICM');
+  ok(await api.deleteProject({ projectId: one }));
+  assert.deepEqual(readdirSync(folder).filter((f) => f.endsWith('.dcm')).sort(), files.sort(), 'the other project still reads them');
+  ok(await api.deleteProject({ projectId: two }));
+  // the earlier tests' project pulled the same series: still there
+  const rest = ok(await api.listProjects());
+  assert.ok(rest.length > 0 && readdirSync(folder).length === files.length, 'the earlier pull\'s project still reads them');
+  for (const p of rest) ok(await api.deleteProject({ projectId: p.id }));
+  assert.ok(!existsSync(folder), 'no project uses the series: its files and folder are gone');
+  assert.ok(existsSync(join(pending, '1.2.3.4.5.6.dcm')), 'a file no image refers to is left alone');
 });

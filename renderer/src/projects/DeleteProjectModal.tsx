@@ -20,7 +20,8 @@ export function DeleteProjectModal({ project, onClose, onConfirm }: { project: P
         <Stack gap="sm">
           <Text size="sm">
             Delete <b>{project.name}</b>? Its {plural(project.images, 'image')}, {plural(project.correctedMasks, 'corrected mask')} and its
-            adapters are removed from Delineate. The image files themselves stay where they are.
+            adapters are removed from Delineate. Image files you imported stay where they are; copies Delineate pulled from a PACS
+            (or received from one) for this project alone are deleted.
           </Text>
           <Group justify="flex-end" gap="xs">
             <Button variant="default" onClick={onClose} data-autofocus>Cancel</Button>
