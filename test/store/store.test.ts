@@ -29,11 +29,11 @@ test('a new data folder gets a WAL database at the current schema with foreign k
   assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
   assert.equal(store.db.pragma('synchronous', { simple: true }), 1, 'NORMAL');
   assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000);
-  assert.equal(store.schemaVersion, 4);
+  assert.equal(store.schemaVersion, 5);
   store.close();
   const again = openStore(dir);
   t.after(() => again.close());
-  assert.equal(again.schemaVersion, 4, 'reopening does not migrate again');
+  assert.equal(again.schemaVersion, 5, 'reopening does not migrate again');
 });
 
 test('contentHash is sha256 hex', () => {
@@ -177,7 +177,7 @@ test('a database written by a newer app is refused and left as it was', (t) => {
   raw.close();
   assert.throws(
     () => openStore(dir),
-    (e: Error) => e instanceof SchemaTooNewError && e.found === 7 && e.supported === 4 && /schema version 7 but this version of Delineate supports up to 4/.test(e.message),
+    (e: Error) => e instanceof SchemaTooNewError && e.found === 7 && e.supported === 5 && /schema version 7 but this version of Delineate supports up to 5/.test(e.message),
   );
   const after = new Database(join(dir, 'delineate.sqlite'), { readonly: true });
   t.after(() => after.close());
