@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { intOption, parse, UsageError } from '../main/cli/args.ts';
+import { farthestLook } from '../main/common/look.ts';
 import { deriveSeed, mulberry32, shuffle } from '../main/common/rng.ts';
 import { openClipSegModel } from '../main/engine/model/clipseg-model.ts';
 import type { AdapterSet } from '../main/engine/model/adapters.ts';
@@ -60,25 +61,16 @@ function lookOf(pixels: Float32Array, size: number): Float32Array {
   return out.map((v) => v / (cell * cell));
 }
 
-const distance = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
-
 /**
- * Greedy k-centre: from `candidates`, k images each as far as possible from everything already
- * labelled or picked (the first, with nothing labelled, the one farthest from the pool's mean look).
+ * Greedy k-centre: k candidates, each the one least like everything labelled or picked so far
+ * (common/look.ts's farthest-first; the first, with nothing labelled, the farthest from the mean).
  */
 function kCentre(candidates: readonly number[], labelled: readonly number[], looks: readonly Float32Array[], k: number): number[] {
+  const left = [...candidates];
   const picked: number[] = [];
-  const near = new Map(candidates.map((i) => [i, labelled.length ? Math.min(...labelled.map((j) => distance(looks[i], looks[j]))) : Infinity]));
-  if (!labelled.length) {
-    const centre = looks[0].map((_, d) => looks.reduce((s, l) => s + l[d], 0) / looks.length);
-    for (const i of candidates) near.set(i, distance(looks[i], centre));
-  }
-  while (picked.length < k && near.size > 0) {
-    let best = -1;
-    for (const [i, d] of near) if (best < 0 || d > near.get(best)! || (d === near.get(best)! && i < best)) best = i;
-    picked.push(best);
-    near.delete(best);
-    for (const [i, d] of near) near.set(i, labelled.length || picked.length > 1 ? Math.min(d, distance(looks[i], looks[best])) : distance(looks[i], looks[best]));
+  while (picked.length < k && left.length > 0) {
+    const at = farthestLook(left.map((i) => looks[i]), [...labelled, ...picked].map((i) => looks[i]));
+    picked.push(...left.splice(at, 1));
   }
   return picked;
 }

@@ -46,7 +46,7 @@ export class InboxService {
     try {
       settings = readListenerSettings(this.store.dataDir);
     } catch (e) {
-      return { settings: { ...DEFAULT_LISTENER, enabled: false }, listeningOn: null, error: (e as Error).message };
+      return { settings: { ...DEFAULT_LISTENER }, listeningOn: null, error: (e as Error).message };
     }
     return { settings, listeningOn: this.listener?.port ?? null, error: this.error };
   }
@@ -58,9 +58,8 @@ export class InboxService {
     else {
       try {
         next = readListenerSettings(this.store.dataDir);
-      } catch (e) {
-        this.error = (e as Error).message; // a hand-edited file gone wrong: the app still starts
-        return Promise.resolve({ settings: { ...DEFAULT_LISTENER, enabled: false }, listeningOn: null, error: this.error });
+      } catch {
+        return Promise.resolve(this.state()); // a hand-edited file gone wrong: the app still starts, and the state says why
       }
     }
     this.applying = this.applying.then(async () => {

@@ -14,9 +14,10 @@ export interface PacsClient {
   listInstances(studyUid: string, seriesUid: string, signal?: AbortSignal): Promise<string[]>;
   /**
    * Retrieves instances of a series, handing each to `each` as a PS3.10 file as it arrives (`each`
-   * throws to refuse one, which fails the retrieve). `sops` null: the whole series.
+   * throws to refuse one, which fails the retrieve). `wholeSeries`: `sops` is every instance the
+   * server lists (DIMSE then asks for the series in one request).
    */
-  retrieveInstances(studyUid: string, seriesUid: string, sops: string[] | null, each: (sop: string, file: Buffer) => void, signal?: AbortSignal): Promise<void>;
+  retrieveInstances(studyUid: string, seriesUid: string, sops: readonly string[], each: (sop: string, file: Buffer) => void, signal?: AbortSignal, wholeSeries?: boolean): Promise<void>;
   /** Stores one DICOM object and says whether the server kept it. */
   store(bytes: Uint8Array, sopInstanceUid: string, signal?: AbortSignal): Promise<StowOutcome>;
 }

@@ -97,9 +97,9 @@ export class DicomWebClient implements PacsClient {
     return [...new Set(uids)];
   }
 
-  /** Instances one WADO-RS request each (all those the server lists when `sops` is null). */
-  async retrieveInstances(studyUid: string, seriesUid: string, sops: string[] | null, each: (sop: string, file: Buffer) => void, signal?: AbortSignal): Promise<void> {
-    for (const sop of sops ?? (await this.listInstances(studyUid, seriesUid, signal))) {
+  /** Instances one WADO-RS request each (per instance even for a whole series: each is checked and written as it comes). */
+  async retrieveInstances(studyUid: string, seriesUid: string, sops: readonly string[], each: (sop: string, file: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    for (const sop of sops) {
       signal?.throwIfAborted();
       each(sop, await this.retrieveInstance(studyUid, seriesUid, sop, signal));
     }

@@ -151,14 +151,14 @@ export class DimseClient implements PacsClient {
   }
 
   /**
-   * C-GET of instances of a series on one association: the whole series when `sops` is null, else
-   * those instances one request each. Each instance is handed to `each` as a PS3.10 file as it
+   * C-GET of instances of a series on one association: one series-level request for a whole
+   * series, else one request per instance. Each instance is handed to `each` as a PS3.10 file as it
    * arrives; resolves when the server has answered every request, throws if any sub-operation failed.
    */
-  async retrieveInstances(studyUid: string, seriesUid: string, sops: string[] | null, each: (sop: string, file: Buffer) => void, signal?: AbortSignal): Promise<void> {
+  async retrieveInstances(studyUid: string, seriesUid: string, sops: readonly string[], each: (sop: string, file: Buffer) => void, signal?: AbortSignal, wholeSeries = false): Promise<void> {
     checkUid(studyUid, 'study UID');
     checkUid(seriesUid, 'series UID');
-    const gets = sops === null
+    const gets = wholeSeries
       ? [requests.CGetRequest.createSeriesGetRequest(studyUid, seriesUid)]
       : sops.map((sop) => requests.CGetRequest.createImageGetRequest(studyUid, seriesUid, checkUid(sop, 'instance UID')));
     let failure: Error | null = null;
@@ -259,7 +259,7 @@ export class DimseClient implements PacsClient {
       client.on('closed', finish);
       client.on('cStoreRequest', (request: StoreRequest, callback: (r: AnyResponse) => void) => {
         const response = responses.CStoreResponse.fromRequest(request);
-        const file = (request as unknown as { [RAW]?: Buffer })[RAW];
+        const file = rawFile(request);
         const kept = file !== undefined && onInstance ? onInstance(request.getAffectedSopInstanceUid(), file) : false;
         response.setStatus(kept ? Status.Success : Status.ProcessingFailure);
         callback(response);
@@ -315,7 +315,6 @@ function receiveOn(client: InstanceType<typeof Client>): void {
 interface RawCapable {
   createStoreWritableStream(context: { getAcceptedTransferSyntaxUid(): string | undefined }, request: StoreRequest): Writable;
   createDatasetFromStoreWritableStream(writable: Writable, context: { getAcceptedTransferSyntaxUid(): string | undefined }, callback: (ds: unknown) => void): void;
-  association?: { getCallingAeTitle(): string };
 }
 
 /** Raw capture on a network or an SCP (the listener uses it too). */

@@ -61,8 +61,7 @@ export async function retrieveSeries(
   options.progress?.(done, uids.length);
   const expected = new Set(missing);
   if (missing.length > 0) {
-    // the whole series in one request where nothing is here yet (one C-GET; DICOMweb asks per instance anyway)
-    await client.retrieveInstances(studyUid, seriesUid, missing.length === uids.length ? null : missing, (sop, bytes) => {
+    await client.retrieveInstances(studyUid, seriesUid, missing, (sop, bytes) => {
       let header;
       try {
         header = readDicomHeader(bytes, `instance ${sop}`);
@@ -75,7 +74,7 @@ export async function retrieveSeries(
       if (!expected.delete(sop)) return; // sent twice, or added to the series since it was listed: not ours to count
       writeFileAtomic(join(folder, `${sop}.dcm`), bytes);
       options.progress?.(++done, uids.length);
-    }, options.signal);
+    }, options.signal, missing.length === uids.length); // nothing here yet: the whole series (one C-GET)
   }
   if (expected.size > 0) throw new PacsError('bad-response', `the server did not send ${expected.size} of the ${uids.length} instances it lists for series ${seriesUid}`);
   return { folder, total: uids.length, retrieved: missing.length, present };

@@ -94,13 +94,14 @@ export function nextSuggestion(db: Database.Database, q: { projectId: number; la
     SELECT * FROM open_scores o
     WHERE NOT EXISTS (SELECT 1 FROM json_each(@exclude) e WHERE json_extract(e.value, '$[0]') = o.image_id AND json_extract(e.value, '$[1]') = o.frame)
     ORDER BY o.score DESC, o.image_id, o.frame`);
-  let best = open.get(params) as (ScoreRow & { look: Buffer | null }) | undefined;
-  if (!best) return null;
-  let basis: Suggestion['basis'] = 'score';
   const corrected = (db.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT m.image_id, m.frame FROM masks m JOIN images i ON i.id = m.image_id
     WHERE i.project_id = @projectId AND m.kind = 'corrected' AND (@anyLabel = 1 OR m.label_id IS @labelId))`).get(params) as { n: number }).n;
+  type Open = ScoreRow & { look: Buffer | null };
+  let best: Open | undefined;
+  let basis: Suggestion['basis'] = 'score';
   if (corrected < (q.coverageFirst ?? COVERAGE_FIRST)) {
-    const candidates = (open.all(params) as (ScoreRow & { look: Buffer | null })[]).filter((r) => r.look !== null);
+    const all = open.all(params) as Open[];
+    const candidates = all.filter((r) => r.look !== null);
     // what the corrections so far (and the slices just visited) look like: the scored slices now corrected, and the excluded ones
     const references = (db.prepare(`SELECT s.look FROM informativeness s JOIN images i ON i.id = s.image_id
       WHERE i.project_id = @projectId AND s.look IS NOT NULL AND (@anyLabel = 1 OR s.label_id IS @labelId)
@@ -110,8 +111,9 @@ export function nextSuggestion(db: Database.Database, q: { projectId: number; la
     if (at >= 0) {
       best = candidates[at];
       basis = 'coverage';
-    }
-  }
+    } else best = all[0]; // no look stored (scores from before migration 005): by score
+  } else best = open.get(params) as Open | undefined;
+  if (!best) return null;
   const row = db.prepare(`WITH ${OPEN_SCORES}
     SELECT ${COLUMNS}
     FROM images i LEFT JOIN open_scores b ON b.image_id = i.id AND b.r = 1 WHERE i.id = @imageId`).get({ ...params, imageId: best.image_id }) as Row;

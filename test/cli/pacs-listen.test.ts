@@ -12,18 +12,11 @@ import { test } from 'node:test';
 import { openStore } from '../../main/store/store.ts';
 import { fixtureFiles } from '../helpers/chest-ct.ts';
 import { freePort } from '../helpers/orthanc.ts';
+import { storescu } from '../helpers/storescu.ts';
 
 const bin = new URL('../../main/delineate.mjs', import.meta.url).pathname;
 
-function storescu(aet: string, port: number, files: string[]): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('storescu', ['-to', '10', '-ta', '10', '-td', '10', '-aet', aet, '-aec', 'DELINEATE', '127.0.0.1', String(port), ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    child.on('close', (status) => resolve({ status, output }));
-  });
-}
+const send = (aet: string, port: number, files: string[]) => storescu(['-aet', aet, '-aec', 'DELINEATE', '127.0.0.1', String(port), ...files]);
 
 test('pacs listen: receives from an allowed AE title into the inbox project, rejects others, stops on SIGTERM', { timeout: 120_000 }, async (t) => {
   const data = mkdtempSync(join(tmpdir(), 'delineate-listen-'));
@@ -45,11 +38,11 @@ test('pacs listen: receives from an allowed AE title into the inbox project, rej
   };
   await waitFor(new RegExp(`listening as DELINEATE on 127\\.0\\.0\\.1:${port}; accepting SCANNER`), 'it says where it listens');
 
-  const wrong = await storescu('INTRUDER', port, fixtureFiles.slice(0, 1));
+  const wrong = await send('INTRUDER', port, fixtureFiles.slice(0, 1));
   assert.match(wrong.output, /Calling AE Title Not Recognized/i);
   await waitFor(/rejected an association from INTRUDER at 127\.0\.0\.1: calling AE title INTRUDER is not on the allow-list/, 'it logs the rejection');
 
-  const sent = await storescu('SCANNER', port, fixtureFiles);
+  const sent = await send('SCANNER', port, fixtureFiles);
   assert.equal(sent.status, 0, sent.output);
   await waitFor(new RegExp(`SCANNER sent ${fixtureFiles.length} instances of 1 series`), 'it reports the association');
   await waitFor(/imported into 'From scanner': \d+ new, 0 already there, 0 failed/, 'it imports them');

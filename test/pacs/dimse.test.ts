@@ -7,7 +7,7 @@
 // at association time and nothing is written. Everything runs on 127.0.0.1.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,20 +24,10 @@ import { testPacsConnection } from '../../main/pacs/test-connection.ts';
 import type { Store } from '../../main/store/store.ts';
 import { freePort, startOrthanc, type Orthanc } from '../helpers/orthanc.ts';
 import { tempStore } from '../helpers/temp-store.ts';
+import { storescu } from '../helpers/storescu.ts';
 import { bySop, facts, fixtureFiles, PATIENT, SERIES, STUDY } from '../helpers/chest-ct.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** storescu, run asynchronously: the listener it talks to lives in this process. */
-function storescu(args: string[]): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('storescu', ['-to', '10', '-ta', '10', '-td', '10', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('close', (status) => resolve({ status, output }));
-  });
-}
 
 /** Orthanc's own id of a DICOM UID (its REST API names resources by these). */
 async function orthancId(uid: string): Promise<string> {
