@@ -1,7 +1,7 @@
 // `bench encode | prompt | segment`: CLIPSeg inference at full size through the engine worker, as
 // the app runs it. encode = one image through the vision graph; prompt = a new prompt on a cached
 // image (text + decoder); segment = cold: a 512×512 RGB image preprocessed (PIL-exact resize to
-// 352) and encoded, then a new prompt (logits out).
+// 352) and encoded with a new prompt (Segmenter.segment: the prompt embedded first), logits out.
 // With --model DIR the real checkpoint is loaded the app's way (so peak memory includes loading);
 // otherwise weights are random with the rd64-refined architecture: timing does not depend on their
 // values, and the command runs on a machine that cannot download the checkpoint.
@@ -78,11 +78,28 @@ function pixels(size: number, seed: number): Float32Array {
   return p;
 }
 
-export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
+/** What the encode / prompt / segment benches time, on the app's path (see the file comment). */
+export interface ClipSegBenchRig {
+  segmenter: Segmenter;
+  size: number;
+  detail: { size: number; threads: number; weights_fed: boolean; vision_weights_mib: number; weights: string; provider: string };
+  /** One timed call of the bench: a new image and/or a new prompt each time. */
+  call(which: 'encode' | 'prompt' | 'segment'): () => Promise<unknown>;
+  /** The execution provider the engine chose. */
+  provider(): string;
+  close(): Promise<void>;
+}
+
+/** The segmenter the benches time (random rd64-refined weights unless `o.model`), with a graph cache built here. */
+export async function openClipSegBench(o: ClipSegBenchOptions): Promise<ClipSegBenchRig> {
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
   // the app's path: models with the weights embedded and pre-packed, from a graph cache (built
   // here, before the timed runs, in a temporary folder)
   const cacheDir = o.fed ? undefined : mkdtempSync(join(tmpdir(), 'delineate-bench-graphs-'));
+  const close = async (): Promise<void> => {
+    await engine.close();
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  };
   try {
     const model = o.model ? await openClipSegModel(o.model, engine, { imageCacheBytes: 64 * 2 ** 20, precision: o.precision, graphCacheDir: cacheDir }) : undefined;
     const config = model?.config ?? rd64Refined;
@@ -96,27 +113,40 @@ export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: Cl
     const visionWeightMiB = Math.round(visionGraph(config, { batch: 1, size, precision: segmenter.precision }).inputs
       .filter((s) => s.kind === 'param').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (dtypeBytes[s.dtype] ?? 8), 0) / 2 ** 20 * 10) / 10;
     const detail = { size, threads: o.threads, weights_fed: o.fed ?? false, vision_weights_mib: visionWeightMiB, weights: o.model ?? 'random (rd64-refined architecture)', provider: '' };
-    let fn: () => Promise<unknown>;
-    if (which === 'encode') {
-      fn = () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));
-    } else if (which === 'prompt') {
-      await segmenter.encodeImage('open-image', pixels(size, 1));
-      fn = () => segmenter.logits('open-image', prompt());
-    } else {
-      const pre = model?.preprocess ?? parsePreprocessConfig({ size: { height: size, width: size }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
-      const inputs = [raster(1), raster(2)];
-      fn = async () => {
+    const pre = model?.preprocess ?? parsePreprocessConfig({ size: { height: size, width: size }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+    const inputs = [raster(1), raster(2)];
+    let opened = false;
+    const call = (which: 'encode' | 'prompt' | 'segment'): (() => Promise<unknown>) => {
+      if (which === 'encode') return () => segmenter.encodeImage(`image-${n++}`, pixels(size, n));
+      if (which === 'prompt') {
+        return async () => {
+          if (!opened) { await segmenter.encodeImage('open-image', pixels(size, 1)); opened = true; }
+          return segmenter.logits('open-image', prompt());
+        };
+      }
+      return () => {
         const key = `image-${n++}`;
-        await segmenter.encodeImage(key, preprocess(inputs[n % 2], pre));
-        return segmenter.logits(key, prompt());
+        const input = inputs[n % 2];
+        return segmenter.segment(key, () => preprocess(input, pre), prompt());
       };
-    }
+    };
+    return { segmenter, size, detail, call, provider: () => engine.provider?.provider ?? 'unknown', close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export async function benchClipSeg(which: 'encode' | 'prompt' | 'segment', o: ClipSegBenchOptions): Promise<Measurement[]> {
+  const rig = await openClipSegBench(o);
+  try {
+    const fn = rig.call(which);
+    if (which === 'prompt') await fn(); // opens the image outside the timed runs
     const t = await timeIt(fn, o);
-    detail.provider = engine.provider?.provider ?? 'unknown';
+    rig.detail.provider = rig.provider();
     const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-    return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, precision: segmenter.precision, peak_rss_mib: peakRssMiB, ...detail }];
+    return [{ bench: which, median_ms: t.median, min_ms: t.min, runs: o.runs, batch: 1, precision: rig.segmenter.precision, peak_rss_mib: peakRssMiB, ...rig.detail }];
   } finally {
-    await engine.close();
-    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    await rig.close();
   }
 }

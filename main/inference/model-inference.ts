@@ -225,12 +225,9 @@ export class ModelInference implements InferenceService {
 
   /** The frame's encoding in the segmenter's cache (encoded now if it is not there). */
   private async encoded(model: ClipSegModel, image: SourceImage, frame: number): Promise<{ key: string; cached: boolean }> {
-    const key = `${image.contentHash}:${frame}`;
+    const key = frameKey(image, frame);
     const cached = model.segmenter.hasImage(key);
-    if (!cached) {
-      const raster = await loadImageFrame(frameSourceOf(image, frame));
-      await model.segmenter.encodeImage(key, preprocess(raster, model.preprocess));
-    }
+    if (!cached) await model.segmenter.encodeImage(key, await framePixels(model, image, frame));
     return { key, cached };
   }
 
@@ -249,8 +246,9 @@ export class ModelInference implements InferenceService {
   private async run(model: ClipSegModel, image: SourceImage, frame: number, prompt: string, threshold: number, adapter: AdapterRef | null, t0: number): Promise<MaskPrediction> {
     const wanted = adapter?.id ?? null;
     await this.useAdapter(model, adapter);
-    const { key, cached } = await this.encoded(model, image, frame);
-    const logits = await model.segmenter.logits(key, prompt);
+    const key = frameKey(image, frame);
+    const cached = model.segmenter.hasImage(key);
+    const logits = await model.segmenter.segment(key, () => framePixels(model, image, frame), prompt);
     const size = model.preprocess.height;
     const mask = logitsToMask(logits, size, size, image.height, image.width, threshold);
     return { width: image.width, height: image.height, mask, threshold, modelSize: size, adapterId: wanted, cached, ms: performance.now() - t0 };
@@ -269,3 +267,11 @@ export class ModelInference implements InferenceService {
 
 /** Where frame k of an image is read from: the store's answer where given, else the image's own file. */
 const frameSourceOf = (image: SourceImage, frame: number): FrameSource => image.frameSource?.(frame) ?? { path: image.sourcePath, contentHash: image.contentHash, frame };
+
+/** The segmenter's cache key of one frame of an image. */
+const frameKey = (image: SourceImage, frame: number): string => `${image.contentHash}:${frame}`;
+
+/** One frame read from its file and preprocessed for the model. */
+async function framePixels(model: ClipSegModel, image: SourceImage, frame: number): Promise<Float32Array> {
+  return preprocess(await loadImageFrame(frameSourceOf(image, frame)), model.preprocess);
+}

@@ -123,15 +123,38 @@ def inputs():
     return pixels, ids
 
 
+class VisionOnly(nn.Module):
+    """The vision tower up to the decoder's three reduces: what Delineate's vision graph computes."""
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, pixel_values):
+        m, b = self.m, pixel_values.shape[0]
+        x = m.patch_embedding(pixel_values)
+        grid = x.shape[-1]
+        x = torch.cat([m.class_embedding.expand(b, 1, V_WIDTH), x.flatten(2).transpose(1, 2)], 1)
+        x = m.pre_layrnorm(x + m.positions(grid))
+        hidden = []
+        for block in m.vision:
+            x = block(x)
+            hidden.append(x)
+        return tuple(reduce(hidden[k]) for k, reduce in zip(reversed(EXTRACT), m.reduces))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--export', required=True)
+    p.add_argument('--vision-only', action='store_true', help='export the vision tower and reduces alone (pixel_values → three reduced activations)')
     a = p.parse_args()
     torch.manual_seed(12345)
     model = ClipSeg().eval()
     pixels, ids = inputs()
     with torch.no_grad():
-        torch.onnx.export(model, (pixels, ids), a.export, input_names=['pixel_values', 'input_ids'], output_names=['logits'], opset_version=17, do_constant_folding=True)
+        if a.vision_only:
+            torch.onnx.export(VisionOnly(model), (pixels,), a.export, input_names=['pixel_values'], output_names=['reduced.0', 'reduced.1', 'reduced.2'], opset_version=17, do_constant_folding=True)
+        else:
+            torch.onnx.export(model, (pixels, ids), a.export, input_names=['pixel_values', 'input_ids'], output_names=['logits'], opset_version=17, do_constant_folding=True)
     print(json.dumps({'exported': a.export, 'params': sum(t.numel() for t in model.parameters())}))
 
 

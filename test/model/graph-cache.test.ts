@@ -155,3 +155,29 @@ test('after building, the checkpoint is not held: the next graph not in the cach
     await engine.close();
   }
 });
+
+test('a cached graph opens unpacked, is reopened packed before its second run or once the engine is idle, and computes the same', async () => {
+  const engine = new Engine({ provider: 'cpu', threads: 1, log: () => {} });
+  const packed = async (): Promise<Record<string, boolean>> => Object.fromEntries((await engine.sessions()).map((s) => [s.key.replace(/\.\d+$/, ''), s.packed]));
+  try {
+    const m = await openClipSegModel(modelDir, engine, { graphCacheDir: cacheDir });
+    const pixels = preprocess(decodeImage(readFileSync(`${fixture}image.png`), 'image.png'), m.preprocess);
+    const first = await m.segmenter.segment('a', () => pixels, prompt);
+    assert.ok(maxAbsDiff(first, golden) <= 1e-4);
+    assert.deepEqual(await packed(), { text: false, vision: false, decoder: false }, 'each has run once, unpacked');
+
+    // a second image: the vision session is reopened packed before it runs again
+    const again = await m.segmenter.segment('b', () => pixels, prompt);
+    const now = await packed();
+    assert.equal(now.vision, true);
+    assert.equal(now.text, false, 'the prompt was cached: the text graph did not run again');
+    assert.ok(maxAbsDiff(again, first) <= 1e-5, `packed and unpacked operands give the same logits (max |Δ| ${maxAbsDiff(again, first)})`);
+
+    // left idle, the engine reopens the others (polled less often than the idle delay)
+    for (let i = 0; i < 20 && Object.values(await packed()).includes(false); i++) await new Promise((r) => setTimeout(r, 700));
+    assert.deepEqual(await packed(), { text: true, vision: true, decoder: true });
+    assert.ok(maxAbsDiff(await m.segmenter.segment('c', () => pixels, prompt), first) <= 1e-5);
+  } finally {
+    await engine.close();
+  }
+});

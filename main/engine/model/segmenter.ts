@@ -44,7 +44,7 @@ export type WeightSource = Map<string, FloatTensor> | (() => Map<string, FloatTe
 const cachePrefix = (graphName: string): string => `${graphName.replace(/[^\w.-]/g, '_')}-`;
 
 /** Bumped when the cached model layout changes, so old files are never read as new ones. */
-const CACHE_FORMAT = 'embedded-optimised-prepacked-v3';
+const CACHE_FORMAT = 'embedded-optimised-v4';
 
 /** ORT's fully optimised models may use kernels laid out for this CPU: a copied data folder must not reuse them elsewhere. */
 const cpuModel = (): string => `${os.arch()} ${os.cpus()[0]?.model ?? 'unknown cpu'}`;
@@ -312,6 +312,23 @@ export class Segmenter {
     await this.graph('visual-prompt', () => visualPromptGraph(c, { batch: 1, size: this.size }));
     const out = await this.engine.run('visual-prompt', { conditional_pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     return out.conditional.data as Float32Array;
+  }
+
+  /**
+   * Logits [size·size] for an image and a prompt, encoding the image when it is not cached
+   * (`pixels` is called only then). A new text prompt is embedded first: the text tower then runs
+   * while the caller's thread prepares the pixels, and not right after the vision tower, where it
+   * measured 2–3× slower (docs/benchmarks.md).
+   */
+  async segment(imageKey: string, pixels: () => Float32Array | Promise<Float32Array>, prompt: string | Float32Array): Promise<Float32Array> {
+    const cond = typeof prompt === 'string' ? this.embedText(prompt) : Promise.resolve(prompt);
+    cond.catch(() => {}); // awaited below; an early failure must not surface as an unhandled rejection
+    let acts = this.images.get(imageKey);
+    if (!acts) {
+      await new Promise(setImmediate); // lets embedText post its run before the pixels are prepared
+      acts = await this.encodeImage(imageKey, await pixels());
+    }
+    return this.decode(acts, await cond);
   }
 
   /** Logits [size·size] for an encoded image and a prompt (text or a conditional embedding). */

@@ -93,11 +93,18 @@ export class Engine {
     if (this.dead) return;
     this.dead = 'engine closed';
     await Promise.allSettled([...this.inFlight]);
+    // the worker may be reopening a session packed on its own (worker.ts): let that finish too
+    await this.call({ op: 'drain' }, [], true).catch(() => undefined);
     await this.worker.terminate();
   }
 
-  private call(req: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.dead) return Promise.reject(new EngineError(`engine is not running (${this.dead})`));
+  /** Each loaded graph and whether its session has packed its GEMM operands (worker.ts). */
+  async sessions(): Promise<{ key: string; packed: boolean }[]> {
+    return (await this.call({ op: 'sessions' })) as { key: string; packed: boolean }[];
+  }
+
+  private call(req: Request, transfer: ArrayBuffer[] = [], closing = false): Promise<unknown> {
+    if (this.dead && !closing) return Promise.reject(new EngineError(`engine is not running (${this.dead})`));
     const id = this.nextId++;
     const what = 'key' in req ? `${req.op} '${req.key}'` : req.op;
     const call = new Promise((resolve, reject) => {

@@ -15,7 +15,10 @@ export type Request =
   | { op: 'dropWeights'; names: string[] }
   | { op: 'load'; key: string; graph: CompiledGraph; embed?: EmbedOptions }
   | { op: 'run'; key: string; feeds: Record<string, HostTensor>; fetch?: string[] }
-  | { op: 'release'; key: string };
+  | { op: 'release'; key: string }
+  | { op: 'sessions' }
+  /** Stops reopening sessions packed and answers once none is under way (before the worker is terminated). */
+  | { op: 'drain' };
 
 export type Response =
   | { id: number; ok: true; result: unknown }

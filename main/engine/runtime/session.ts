@@ -12,10 +12,12 @@ export interface SessionOptions {
   file?: string;
   /**
    * `load`: the file was saved already optimised (run it as it is: re-optimising costs seconds,
-   * mostly constant-folding weight transposes); `save`: write the optimised model there, with its
-   * initializers in the external file `weights` (a name beside it).
+   * mostly constant-folding weight transposes); with `pack: false` ORT does not pre-pack the GEMM
+   * operands either (the session opens in ~0.1 s instead of ~1.3 s for the vision tower, and runs
+   * ~20 % slower until it is opened again packed: see worker.ts). `save`: write the optimised model
+   * there, with its initializers in the external file `weights` (a name beside it).
    */
-  optimized?: { load: true } | { save: string; weights: string };
+  optimized?: { load: true; pack?: boolean } | { save: string; weights: string };
   threads?: number;
   name?: string;
 }
@@ -53,18 +55,20 @@ export class GraphSession {
           graphOptimizationLevel: opts.optimized && 'load' in opts.optimized ? 'disabled' : graph.inputs.some((i) => i.dtype === 'float64') ? 'basic' : 'all',
           logSeverityLevel: 3,
           ...(opts.optimized && 'save' in opts.optimized ? { optimizedModelFilePath: opts.optimized.save } : {}),
-          // Each session has its own intra-op pool; spinning threads of the session that just
-          // finished would steal the cores from the next one (text → decoder ran 2× slower; a
-          // single ViT block runs no slower without spinning).
+          // Each session has its own intra-op pool. Its threads spin between nodes (sleeping
+          // between ~600 small nodes measured 4 % slower), and stop spinning when run() returns,
+          // so they do not steal the cores of the session that runs next (text → decoder ran 2×
+          // slower when they kept spinning).
           extra: {
             session: {
-              intra_op: { allow_spinning: '0' },
-              // the pre-packed GEMM operands are saved too: a later load maps them instead of
-              // packing again (measured: vision session 1 s → 0.2 s at full size)
+              intra_op: { allow_spinning: '1' },
+              force_spinning_stop: '1',
+              ...(opts.optimized && 'load' in opts.optimized && opts.optimized.pack === false ? { disable_prepacking: '1' } : {}),
+              // The packed operands are not saved with the model: mapped from the cache file they
+              // ran the graphs 7–25 % slower than packed in process memory (docs/benchmarks.md).
               ...(opts.optimized && 'save' in opts.optimized ? {
                 optimized_model_external_initializers_file_name: opts.optimized.weights,
                 optimized_model_external_initializers_min_size_in_bytes: '1024',
-                save_external_prepacked_constant_initializers: '1',
               } : {}),
             },
           },
