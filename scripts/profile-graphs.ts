@@ -40,7 +40,7 @@ try {
   const totals: Record<string, number> = {};
   for (const [name, graph, feeds] of graphs) {
     const model = embedInMemory(graph, store, { keepFed: [] });
-    const session = await ort.InferenceSession.create(model.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, name), logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } } } as never);
+    const session = await ort.InferenceSession.create(model.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, name), logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } } as never);
     const f = Object.fromEntries(Object.entries(feeds()).map(([k, t]) => [k, toOrt(t)]));
     for (let i = 0; i < 3 + runs; i++) await session.run(f);
     session.endProfiling();

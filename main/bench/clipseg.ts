@@ -25,7 +25,7 @@ import { type Measurement, timeIt } from './harness.ts';
 
 export interface ClipSegBenchOptions {
   threads: number; runs: number; warmup: number; provider: ProviderPreference; model?: string; precision?: Precision;
-  /** Feed the frozen weights per run (the path before the graph cache) instead of the app's embedded, pre-packed models. */
+  /** Feed the frozen weights per run (the path before the graph cache) instead of the app's embedded models. */
   fed?: boolean;
 }
 
@@ -93,8 +93,8 @@ export interface ClipSegBenchRig {
 /** The segmenter the benches time (random rd64-refined weights unless `o.model`), with a graph cache built here. */
 export async function openClipSegBench(o: ClipSegBenchOptions): Promise<ClipSegBenchRig> {
   const engine = new Engine({ provider: o.provider, threads: o.threads, log: () => {} });
-  // the app's path: models with the weights embedded and pre-packed, from a graph cache (built
-  // here, before the timed runs, in a temporary folder)
+  // the app's path: models with the weights embedded, from a graph cache (built here, before the
+  // timed runs, in a temporary folder), packed in memory after their first run (the warm-up)
   const cacheDir = o.fed ? undefined : mkdtempSync(join(tmpdir(), 'delineate-bench-graphs-'));
   const close = async (): Promise<void> => {
     await engine.close();

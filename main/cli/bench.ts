@@ -60,8 +60,8 @@ NAME: ${Object.keys(benches).join(', ')}
           timed pass after a one-batch warm-up; slices/s and peak RSS (the process's; with several
           --batch values the peak is the largest so far: time one per process to compare memory)
 --precision (encode, prompt, segment, volume): the vision tower's precision (default fp32).
---fed (encode, prompt, segment): feed the frozen weights per run instead of the app's embedded,
-  pre-packed graph-cache models (the comparison for the cache).
+--fed (encode, prompt, segment): feed the frozen weights per run instead of the app's embedded
+  graph-cache models (the comparison for the cache).
 --model DIR (encode, prompt, segment): time a real checkpoint folder instead of random weights.
 --batch (train-*): the batch sizes to time, one measurement each (default 1,4); times are per step,
   per_sample_ms = step / batch, peak_rss_mib = the process's peak memory at that batch size.

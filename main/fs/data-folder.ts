@@ -27,7 +27,7 @@ export const dataPaths = {
   models: (root: string) => join(root, 'models'),
   adapters: (root: string) => join(root, 'adapters'),
   cache: (root: string) => join(root, 'cache'),
-  /** compiled models with their weights embedded and pre-packed, per model folder (a cache: safe to delete) */
+  /** compiled models with their weights embedded and optimised, per model folder (a cache: safe to delete) */
   graphs: (root: string) => join(root, 'cache', 'graphs'),
   /** per model: the int8 self-check's result and the user's precision choice */
   precision: (root: string) => join(root, 'precision'),

@@ -2,7 +2,8 @@
 // Runtime can then pre-pack them (GEMM operand layouts, int8 weight panels) once per session.
 // With a cache file the model is written once — the ONNX file plus its weights as external data
 // (page-aligned, so ORT maps them instead of copying) — and a later start loads it from there
-// without the checkpoint.
+// without the checkpoint; the worker packs the GEMM operands in memory after a session's first
+// run (worker.ts), since packed operands mapped from the file ran slower.
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
