@@ -181,3 +181,16 @@ test('a cached graph opens unpacked, is reopened packed before its second run or
     await engine.close();
   }
 });
+
+test('a graph released before it was reopened packed stays released; closing during a reopening waits for it', async () => {
+  const engine = new Engine({ provider: 'cpu', threads: 1, log: () => {} });
+  const m = await openClipSegModel(modelDir, engine, { graphCacheDir: cacheDir });
+  const pixels = preprocess(decodeImage(readFileSync(`${fixture}image.png`), 'image.png'), m.preprocess);
+  await m.segmenter.segment('a', () => pixels, prompt);
+  await engine.release('decoder');
+  assert.ok(!(await engine.sessions()).some((s) => s.key === 'decoder'));
+  // let the idle timer start reopening the others, then close at once: close waits, nothing aborts
+  await new Promise((r) => setTimeout(r, 320));
+  await engine.close();
+  await assert.rejects(engine.sessions(), /engine is not running/);
+});
