@@ -81,7 +81,6 @@ function pixels(size: number, seed: number): Float32Array {
 /** What the encode / prompt / segment benches time, on the app's path (see the file comment). */
 export interface ClipSegBenchRig {
   segmenter: Segmenter;
-  size: number;
   detail: { size: number; threads: number; weights_fed: boolean; vision_weights_mib: number; weights: string; provider: string };
   /** One timed call of the bench: a new image and/or a new prompt each time. */
   call(which: 'encode' | 'prompt' | 'segment'): () => Promise<unknown>;
@@ -130,7 +129,7 @@ export async function openClipSegBench(o: ClipSegBenchOptions): Promise<ClipSegB
         return segmenter.segment(key, () => preprocess(input, pre), prompt());
       };
     };
-    return { segmenter, size, detail, call, provider: () => engine.provider?.provider ?? 'unknown', close };
+    return { segmenter, detail, call, provider: () => engine.provider?.provider ?? 'unknown', close };
   } catch (e) {
     await close();
     throw e;

@@ -6,17 +6,16 @@
 
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
+import { openExport } from './export-session.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' } } });
 const file = positionals[0];
 if (!file) throw new Error('usage: bench-ort-export.ts FILE.onnx [--runs N] [--warmup N]');
-const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-const pixels = new ort.Tensor('float32', Float32Array.from({ length: 3 * 352 * 352 }, (_, i) => Math.sin(i)), [1, 3, 352, 352]);
-const ids = new ort.Tensor('int64', BigInt64Array.from([49406, ...Array.from({ length: 8 }, (_, i) => 320 + i), ...Array(7).fill(49407)].map(BigInt)), [1, 16]);
+const run = await openExport(file);
 const times: number[] = [];
 for (let i = 0; i < Number(values.warmup) + Number(values.runs); i++) {
   const t0 = performance.now();
-  await session.run({ pixel_values: pixels, input_ids: ids });
+  await run();
   if (i >= Number(values.warmup)) times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);

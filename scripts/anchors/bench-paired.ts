@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { openClipSegBench } from '../../main/bench/clipseg.ts';
+import { openExport } from './export-session.ts';
 import { parsePrecision } from '../../main/contract/precision.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string', default: '40' }, warmup: { type: 'string', default: '3' }, precision: { type: 'string', default: 'fp32' }, bench: { type: 'string', default: 'segment' }, child: { type: 'string' } } });
@@ -19,13 +20,8 @@ if (values.child) {
   // A side: answers each message with the milliseconds of one call.
   let call: () => Promise<unknown>;
   if (values.child === 'export') {
-    // a user's options (2 intra-op threads, full optimisation, spinning on); spinning stops when
-    // run() returns, so its threads do not steal the other side's cores between turns
-    const session = await ort.InferenceSession.create(positionals[0], { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: { session: { force_spinning_stop: '1' } } } as never);
-    const pixels = new ort.Tensor('float32', Float32Array.from({ length: 3 * 352 * 352 }, (_, i) => Math.sin(i)), [1, 3, 352, 352]);
-    const ids = new ort.Tensor('int64', BigInt64Array.from([49406, ...Array.from({ length: 8 }, (_, i) => 320 + i), ...Array(7).fill(49407)].map(BigInt)), [1, 16]);
-    const feeds: Record<string, ort.Tensor> = session.inputNames.includes('input_ids') ? { pixel_values: pixels, input_ids: ids } : { pixel_values: pixels };
-    call = () => session.run(feeds);
+    // spinning stops when run() returns, so its threads do not steal the other side's cores between turns
+    call = await openExport(positionals[0], { force_spinning_stop: '1' });
   } else {
     const rig = await openClipSegBench({ threads: 2, runs: 0, warmup: 0, provider: 'cpu', precision: parsePrecision(values.precision!) });
     const which = values.bench === 'encode' ? 'encode' : 'segment';

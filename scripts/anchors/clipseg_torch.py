@@ -88,16 +88,22 @@ class ClipSeg(nn.Module):
         rest = F.interpolate(rest, size=(grid, grid), mode='bicubic', align_corners=False)
         return torch.cat([cls, rest.permute(0, 2, 3, 1).reshape(grid * grid, V_WIDTH)])
 
-    def forward(self, pixel_values, input_ids):
+    def vision_hidden(self, pixel_values):
+        """Every vision block's output (all twelve, as HF runs them) and the patch grid's side."""
         b = pixel_values.shape[0]
         x = self.patch_embedding(pixel_values)
         grid = x.shape[-1]
         x = torch.cat([self.class_embedding.expand(b, 1, V_WIDTH), x.flatten(2).transpose(1, 2)], 1)
         x = self.pre_layrnorm(x + self.positions(grid))
         hidden = []
-        for block in self.vision:  # all twelve, as HF runs them
+        for block in self.vision:
             x = block(x)
             hidden.append(x)
+        return hidden, grid
+
+    def forward(self, pixel_values, input_ids):
+        b = pixel_values.shape[0]
+        hidden, grid = self.vision_hidden(pixel_values)
         t = input_ids.shape[1]
         mask = torch.full((t, t), float('-inf')).triu(1)
         y = self.token_embedding(input_ids) + self.text_position[:t]
@@ -130,16 +136,8 @@ class VisionOnly(nn.Module):
         self.m = model
 
     def forward(self, pixel_values):
-        m, b = self.m, pixel_values.shape[0]
-        x = m.patch_embedding(pixel_values)
-        grid = x.shape[-1]
-        x = torch.cat([m.class_embedding.expand(b, 1, V_WIDTH), x.flatten(2).transpose(1, 2)], 1)
-        x = m.pre_layrnorm(x + m.positions(grid))
-        hidden = []
-        for block in m.vision:
-            x = block(x)
-            hidden.append(x)
-        return tuple(reduce(hidden[k]) for k, reduce in zip(reversed(EXTRACT), m.reduces))
+        hidden, _ = self.m.vision_hidden(pixel_values)
+        return tuple(reduce(hidden[k]) for k, reduce in zip(reversed(EXTRACT), self.m.reduces))
 
 
 def main():
