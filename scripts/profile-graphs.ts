@@ -30,9 +30,9 @@ store.set(positionTableName(22), toOrt({ dtype: 'float32', dims: [485, 768], dat
 
 const fill = (dims: number[], v: (i: number) => number): HostTensor => ({ dtype: 'float32', dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => v(i)) });
 const graphs: [string, CompiledGraph, () => Record<string, HostTensor>][] = [
-  ['vision', visionGraph(c, { batch: 1, size: 352, precision }), () => ({ pixel_values: fill([1, 3, 352, 352], (i) => Math.sin(i)) })],
-  ['text', textGraph(c, { batch: 1, length: 16 }), () => ({ input_ids: { dtype: 'int64', dims: [1, 16], data: BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 0 ? 49406 : i < 10 ? 320 + i : 49407)) }, pooled_index: { dtype: 'int64', dims: [1, 2], data: new BigInt64Array([0n, 10n]) } })],
-  ['decoder', decoderGraph(c, { imageBatch: 1, promptBatch: 1, size: 352 }), () => ({ ...Object.fromEntries(c.extractLayers.map((_, k) => [`reduced.${k}`, fill([1, 485, c.reduceDim], (i) => Math.cos(i + k))])), conditional: fill([1, c.projectionDim], (i) => Math.sin(i)) })],
+  ['vision', visionGraph(c, { batch: 1, size: 352, precision, embedded: true }), () => ({ pixel_values: fill([1, 3, 352, 352], (i) => Math.sin(i)) })],
+  ['text', textGraph(c, { batch: 1, length: 16, embedded: true }), () => ({ input_ids: { dtype: 'int64', dims: [1, 16], data: BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 0 ? 49406 : i < 10 ? 320 + i : 49407)) }, pooled_index: { dtype: 'int64', dims: [1, 2], data: new BigInt64Array([0n, 10n]) } })],
+  ['decoder', decoderGraph(c, { imageBatch: 1, promptBatch: 1, size: 352, embedded: true }), () => ({ ...Object.fromEntries(c.extractLayers.map((_, k) => [`reduced.${k}`, fill([1, 485, c.reduceDim], (i) => Math.cos(i + k))])), conditional: fill([1, c.projectionDim], (i) => Math.sin(i)) })],
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'delineate-profile-'));

@@ -83,6 +83,13 @@ export class Graph {
    */
   int8Linear: (name: string) => boolean = () => false;
 
+  /**
+   * The width the model code gives a hidden activation of `width` features (an MLP's intermediate
+   * size), zero-padding the weights around it; unpadded by default. Inference graphs whose frozen
+   * weights ORT folds at load use it to keep GEMM row strides off multiples of 4 KiB.
+   */
+  hiddenWidth: (width: number) => number = (width) => width;
+
   /** Runs `build` with `name` pushed on the scope path used in node names and errors. */
   scope<T>(name: string, build: () => T): T {
     this.scopes.push(name);

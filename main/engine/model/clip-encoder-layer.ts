@@ -3,7 +3,7 @@
 // clip.vision_model.encoder.layers.3.
 
 import { add, type Graph, matmul, mul, relu, reshape, sigmoid, softmax, type Tensor, transpose } from '../graph/index.ts';
-import { layerNormLayer, linearLayer } from './layers.ts';
+import { hiddenLayers, layerNormLayer, linearLayer } from './layers.ts';
 
 export interface ClipLayerConfig {
   hiddenSize: number;
@@ -42,8 +42,7 @@ export function clipAttention(g: Graph, prefix: string, x: Tensor, cfg: ClipLaye
 export function clipMlp(g: Graph, prefix: string, x: Tensor, cfg: ClipLayerConfig): Tensor {
   return g.scope('mlp', () => {
     const act = cfg.activation === 'relu' ? relu : quickGelu;
-    const h = act(linearLayer(g, `${prefix}.mlp.fc1`, x, cfg.intermediateSize));
-    return linearLayer(g, `${prefix}.mlp.fc2`, h, cfg.hiddenSize);
+    return hiddenLayers(g, `${prefix}.mlp.fc1`, `${prefix}.mlp.fc2`, x, cfg.intermediateSize, cfg.hiddenSize, act);
   });
 }
 

@@ -10,6 +10,7 @@ import type { Precision } from '../../contract/precision.ts';
 import type { ClipSegConfig } from './config.ts';
 import { clipSegDecoder, decoderReduces } from './decoder.ts';
 import { textEncoder } from './text-tower.ts';
+import { unaliasedWidth } from './layers.ts';
 import { patchGrid, VISION, visionActivations, type VisionHooks, visualPromptEmbedding } from './vision-tower.ts';
 
 /** Vision graph output k: decoder.reduces applied to the activation of block extractLayers[k]. */
@@ -23,6 +24,19 @@ export interface GraphShape {
   precision?: Precision;
   /** VLSM-Adapter modules to place (their weights are params named as in the reference code) */
   adapters?: AdapterSet | null;
+  /**
+   * The frozen weights are embedded, so ORT folds anything computed from them once at load: MLP
+   * hidden widths are then padded off 4 KiB row strides (layers.ts unaliasedWidth). Fed weights
+   * would be padded at every run, so the default is off.
+   */
+  embedded?: boolean;
+}
+
+/** An inference graph laid out as `o` asks. */
+function inferenceGraph(o: GraphShape): Graph {
+  const g = new Graph(o.floatType);
+  if (o.embedded) g.hiddenWidth = unaliasedWidth;
+  return g;
 }
 
 /** Dense adapters of one encoder block (prefix v or l), if the set has them. */
@@ -72,7 +86,7 @@ export function conditionalAdapters(g: Graph, c: ClipSegConfig, conditional: Ten
 }
 
 export function visionGraph(c: ClipSegConfig, o: GraphShape & { batch: number; size: number; raw?: boolean }): CompiledGraph {
-  const g = new Graph(o.floatType);
+  const g = inferenceGraph(o);
   if (o.precision === 'int8') g.int8Linear = (name) => name.startsWith(`${VISION}.encoder.layers.`);
   const pixels = g.input('pixel_values', g.floatType, [o.batch, c.vision.numChannels, o.size, o.size]);
   const acts = adaptedVisionActivations(g, c, pixels, o.adapters);
@@ -82,7 +96,7 @@ export function visionGraph(c: ClipSegConfig, o: GraphShape & { batch: number; s
 }
 
 export function textGraph(c: ClipSegConfig, o: GraphShape & { batch: number; length: number }): CompiledGraph {
-  const g = new Graph(o.floatType);
+  const g = inferenceGraph(o);
   const ids = g.input('input_ids', 'int64', [o.batch, o.length]);
   const pooled = g.input('pooled_index', 'int64', [o.batch, 2]);
   return compile({ conditional: adaptedConditional(g, c, ids, pooled, o.adapters) }, { name: 'clipseg-text' });
@@ -90,7 +104,7 @@ export function textGraph(c: ClipSegConfig, o: GraphShape & { batch: number; len
 
 export function decoderGraph(c: ClipSegConfig, o: GraphShape & { imageBatch: number; promptBatch: number; size: number }): CompiledGraph {
   if (o.imageBatch !== 1 && o.imageBatch !== o.promptBatch) throw new Error(`decoder: image batch ${o.imageBatch} must be 1 or equal the prompt batch ${o.promptBatch}`);
-  const g = new Graph(o.floatType);
+  const g = inferenceGraph(o);
   const grid = patchGrid(c, o.size);
   const reduced = c.extractLayers.map((_, k) => g.input(reducedName(k), g.floatType, [o.imageBatch, 1 + grid * grid, c.reduceDim]));
   const conditional = g.input('conditional', g.floatType, [o.promptBatch, c.projectionDim]);
@@ -98,7 +112,7 @@ export function decoderGraph(c: ClipSegConfig, o: GraphShape & { imageBatch: num
 }
 
 export function visualPromptGraph(c: ClipSegConfig, o: GraphShape & { batch: number; size: number }): CompiledGraph {
-  const g = new Graph(o.floatType);
+  const g = inferenceGraph(o);
   const pixels = g.input('conditional_pixel_values', g.floatType, [o.batch, c.vision.numChannels, o.size, o.size]);
   return compile({ conditional: visualPromptEmbedding(g, c, pixels) }, { name: 'clipseg-visual-prompt' });
 }

@@ -209,6 +209,11 @@ export class Segmenter {
     }
   }
 
+  /** Graphs embed their frozen weights (with a graph cache), so layouts derived from them cost nothing per run. */
+  private get embedded(): boolean {
+    return this.graphCache !== undefined;
+  }
+
   private visionKey(batch: number): string {
     return `vision${batch === 1 ? '' : `.b${batch}`}${this.precisionNow === 'fp32' ? '' : `.${this.precisionNow}`}`;
   }
@@ -257,7 +262,7 @@ export class Segmenter {
     const graphKey = this.key(this.visionKey(1));
     const adapters = this.adapter;
     const precision = this.precisionNow;
-    await this.graph(graphKey, () => visionGraph(c, { batch: 1, size: this.size, adapters, precision }));
+    await this.graph(graphKey, () => visionGraph(c, { batch: 1, size: this.size, adapters, precision, embedded: this.embedded }));
     const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
     this.images.set(key, acts);
@@ -281,7 +286,7 @@ export class Segmenter {
     const graphKey = this.key(this.visionKey(batch));
     const adapters = this.adapter;
     const precision = this.precisionNow;
-    await this.graph(graphKey, () => visionGraph(c, { batch, size: this.size, adapters, precision }));
+    await this.graph(graphKey, () => visionGraph(c, { batch, size: this.size, adapters, precision, embedded: this.embedded }));
     const out = await this.engine.run(graphKey, { pixel_values: { dtype: 'float32', dims: [batch, c.vision.numChannels, this.size, this.size], data: feed } }, { transfer: true });
     const n = this.tokens * c.reduceDim;
     const acts = c.extractLayers.map((_, k) => out[reducedName(k)].data as Float32Array);
@@ -297,7 +302,7 @@ export class Segmenter {
     const length = this.promptFeeder.lengthFor(ids.length);
     const key = this.key(`text.${length}`);
     const adapters = this.adapter;
-    await this.graph(key, () => textGraph(this.config, { batch: 1, length, adapters }));
+    await this.graph(key, () => textGraph(this.config, { batch: 1, length, adapters, embedded: this.embedded }));
     const out = await this.engine.run(key, { ...this.promptFeeder.feeds([ids], length) });
     const cond = out.conditional.data as Float32Array;
     this.prompts.set(cacheKey, cond);
@@ -309,7 +314,7 @@ export class Segmenter {
     const c = this.config;
     const expected = c.vision.numChannels * this.size * this.size;
     if (pixels.length !== expected) throw new Error(`example image: ${pixels.length} pixel values, the model takes ${expected}`);
-    await this.graph('visual-prompt', () => visualPromptGraph(c, { batch: 1, size: this.size }));
+    await this.graph('visual-prompt', () => visualPromptGraph(c, { batch: 1, size: this.size, embedded: this.embedded }));
     const out = await this.engine.run('visual-prompt', { conditional_pixel_values: { dtype: 'float32', dims: [1, c.vision.numChannels, this.size, this.size], data: pixels } });
     return out.conditional.data as Float32Array;
   }
@@ -343,7 +348,7 @@ export class Segmenter {
     const cond = typeof prompt === 'string' ? await this.embedText(prompt) : prompt;
     const c = this.config;
     if (cond.length !== c.projectionDim) throw new Error(`conditional embedding has ${cond.length} values, expected ${c.projectionDim}`);
-    await this.graph('decoder', () => decoderGraph(c, { imageBatch: 1, promptBatch: 1, size: this.size }));
+    await this.graph('decoder', () => decoderGraph(c, { imageBatch: 1, promptBatch: 1, size: this.size, embedded: this.embedded }));
     const feeds: Record<string, HostTensor> = { conditional: { dtype: 'float32', dims: [1, c.projectionDim], data: cond } };
     acts.forEach((a, k) => { feeds[reducedName(k)] = { dtype: 'float32', dims: [1, this.tokens, c.reduceDim], data: a }; });
     const out = await this.engine.run('decoder', feeds);
