@@ -293,6 +293,28 @@ test('preprocess resizes with PIL’s filter before normalising', () => {
   assert.deepEqual(Array.from(out), [91, 91, 26, 17, 91, 91, 26, 17, 91, 91, 26, 17]);
 });
 
+test('preprocess equals the uint8 resize then the normalisation, for every pass layout', () => {
+  // The model's path resizes straight into float planes with fixed-width taps; it must give the
+  // values of resizeU8Bilinear (checked against PIL above) normalised: downscales of up to 1.5×
+  // (≤ 3 vertical taps, unrolled) and beyond, upscales, one axis only, and the same size.
+  const rand = rng(11);
+  const config = (width: number, height: number) => parsePreprocessConfig({ size: { height, width }, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] });
+  for (const [w, h, outW, outH] of [[512, 512, 352, 352], [1000, 700, 352, 352], [97, 230, 35, 35], [64, 48, 176, 132], [120, 9, 352, 9], [9, 120, 9, 40], [30, 30, 30, 30], [3, 2, 7, 5], [1, 1, 4, 4]]) {
+    const raster: Raster = { width: w, height: h, channels: 3, bitDepth: 8, data: Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rand() * 256)) };
+    const cfg = config(outW, outH);
+    const got = preprocess(raster, cfg);
+    const rgb = resizeU8Bilinear(raster.data as Uint8Array, w, h, 3, outW, outH);
+    const f = Math.fround;
+    const plane = outW * outH;
+    for (let c = 0; c < 3; c++) {
+      for (let i = 0; i < plane; i++) {
+        const want = f(f(f(rgb[3 * i + c] * cfg.rescale) - f(cfg.mean[c])) / f(cfg.std[c]));
+        if (got[c * plane + i] !== want) assert.fail(`${w}×${h} → ${outW}×${outH}, channel ${c} pixel ${i}: ${got[c * plane + i]}, want ${want}`);
+      }
+    }
+  }
+});
+
 test('preprocessInto writes one batch item at its offset and nothing else', () => {
   const config = parsePreprocessConfig({ size: { height: 3, width: 3 } });
   const a = grey(5, 4, Array.from({ length: 20 }, (_, i) => i * 12));
