@@ -5,13 +5,19 @@ vision blocks run, the position table interpolated in the forward, argmax poolin
 then exported with torch.onnx.export (opset 17) for scripts/anchors/bench-ort-export.ts.
 
   /usr/bin/python3 scripts/anchors/clipseg_torch.py --export OUT.onnx
+  /usr/bin/python3 scripts/anchors/clipseg_torch.py --eager-runs 10   # PyTorch eager itself, 2 threads
 
 Needs Debian's python3-torch. Not part of the test suite; see scripts/anchors/README.md."""
 
 import argparse
 import json
+import os
+import time
 
-import torch
+# Debian's torch does its matrix products through the system BLAS: the reference one (about 20×
+# slower) unless libopenblas0-pthread is installed; OpenBLAS reads its thread count at load.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '2')
+import torch  # noqa: E402
 import torch.nn.functional as F
 from torch import nn
 
@@ -142,12 +148,28 @@ class VisionOnly(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--export', required=True)
+    p.add_argument('--export')
     p.add_argument('--vision-only', action='store_true', help='export the vision tower and reduces alone (pixel_values → three reduced activations)')
+    p.add_argument('--eager-runs', type=int, help='instead of exporting, time this many eager forwards (image + prompt, 2 threads)')
     a = p.parse_args()
+    if not a.export and not a.eager_runs:
+        p.error('give --export OUT.onnx or --eager-runs N')
     torch.manual_seed(12345)
     model = ClipSeg().eval()
     pixels, ids = inputs()
+    if a.eager_runs:
+        # what a user running the model in PyTorch gets: eager, no_grad, the same two threads as the ORT side
+        torch.set_num_threads(2)
+        times = []
+        with torch.no_grad():
+            for i in range(2 + a.eager_runs):
+                t0 = time.perf_counter()
+                model(pixels, ids)
+                if i >= 2:
+                    times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        print(json.dumps({'bench': 'pytorch-eager', 'median_ms': times[len(times) // 2], 'min_ms': times[0], 'runs': a.eager_runs, 'batch': 1, 'precision': 'fp32', 'threads': 2, 'torch': torch.__version__}))
+        return
     with torch.no_grad():
         if a.vision_only:
             torch.onnx.export(VisionOnly(model), (pixels,), a.export, input_names=['pixel_values'], output_names=['reduced.0', 'reduced.1', 'reduced.2'], opset_version=17, do_constant_folding=True)
