@@ -7,7 +7,7 @@ then exported with torch.onnx.export (opset 17) for scripts/anchors/bench-ort-ex
   /usr/bin/python3 scripts/anchors/clipseg_torch.py --export OUT.onnx
   /usr/bin/python3 scripts/anchors/clipseg_torch.py --eager-runs 10   # PyTorch eager itself, 2 threads
 
-Needs Debian's python3-torch. Not part of the test suite; see scripts/anchors/README.md."""
+Needs Debian's python3-torch (and libopenblas0-pthread for --eager-runs). Not part of the test suite; see scripts/anchors/README.md."""
 
 import argparse
 import json
